@@ -1,0 +1,5 @@
+import sys
+
+from bakegen.cli import main
+
+sys.exit(main())

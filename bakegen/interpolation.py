@@ -1,0 +1,508 @@
+"""Compose's ``${…}`` interpolation grammar: parse, evaluate, compile to bake templates.
+
+The grammar is the one compose-go's ``template`` package implements (docker compose v2).
+Its behaviour, including its oddities, is reproduced here from observation of the real
+``docker compose config`` (see tests/test_interpolation_oracle.py):
+
+* ``$$`` is a literal ``$``; ``$NAME`` and ``${NAME}`` substitute (unset → ``""``).
+  Names are ``[_A-Za-z][_A-Za-z0-9]*`` (compose matches them case-insensitively, but
+  values are looked up with the exact spelling).
+* ``${NAME<op>ARG}`` with ``<op>`` one of ``:-`` ``-`` ``:+`` ``+`` ``:?`` ``?``.  The
+  argument is itself a template.  Compose finds its end in two steps: the match runs to
+  the *last* ``}`` on the same line, then a brace counter cuts it at the first ``}`` that
+  balances the opening ``{`` (the counter skips the character right after every ``{``).
+  A braced form never spans a newline.
+* ``${`` that does not start a valid braced form is an error (``${``, ``${}``, ``${1X}``,
+  ``${A``, ``${A:x}``, ``${A B}``).  A ``$`` followed by anything else (``$1``, ``$-``,
+  ``$ ``, a trailing ``$``) is a literal ``$``.
+* Arguments are substituted lazily (only when the branch is taken), as compose-go does
+  since v2.10.1.  Older compose (v2.40 and before) substituted them eagerly, so an error
+  inside an unused default also failed there; ``evaluate(..., eager=True)`` reproduces it.
+  ``parse`` always rejects invalid syntax anywhere, used or not: an invalid template is a
+  mistake whichever branch the environment selects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "BakeTemplate",
+    "InterpolationError",
+    "Literal",
+    "RequiredVariableError",
+    "Substitution",
+    "Template",
+    "evaluate",
+    "parse",
+    "to_bake",
+]
+
+OPERATORS = (":-", "-", ":+", "+", ":?", "?")
+
+# Words that HCL reads as something other than a variable reference.
+HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "endif", "else", "endfor"})
+
+_NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
+class Substitution:
+    name: str
+    operator: str | None = None  # None, ":-", "-", ":+", "+", ":?", "?"
+    argument: Template | None = None  # set exactly when operator is set (may be empty)
+
+
+@dataclass(frozen=True)
+class Template:
+    parts: tuple[Literal | Substitution, ...] = ()
+
+    def variables(self) -> frozenset[str]:
+        """Every variable the template may read, including inside arguments."""
+        names: set[str] = set()
+        for part in self.parts:
+            if isinstance(part, Substitution):
+                names.add(part.name)
+                if part.argument is not None:
+                    names |= part.argument.variables()
+        return frozenset(names)
+
+    def is_literal(self) -> bool:
+        return all(isinstance(part, Literal) for part in self.parts)
+
+    @property
+    def literal_text(self) -> str:
+        """The text of a template without substitutions (``$$`` already folded to ``$``)."""
+        if not self.is_literal():
+            raise ValueError("template has substitutions")
+        return "".join(part.text for part in self.parts)  # type: ignore[union-attr]
+
+
+class InterpolationError(Exception):
+    """Invalid template syntax (or a name bake cannot use).
+
+    ``offset`` is the 0-based index into the parsed string of the offending ``$``;
+    ``template`` is the text compose quotes in its own error (the whole value, or the
+    argument or tail in which the bad ``${`` sits).
+    """
+
+    def __init__(self, message: str, offset: int, template: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.template = template
+
+
+class RequiredVariableError(Exception):
+    """``${V:?msg}`` / ``${V?msg}`` failed; ``message`` is compose's exact text."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        self.message = f"required variable {name} is missing a value"
+        if reason:
+            self.message += f": {reason}"
+        super().__init__(self.message)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse(text: str) -> Template:
+    """Parse a compose value; raises InterpolationError on invalid ``${`` forms."""
+    return Template(tuple(_parse_segment(text, 0, len(text))))
+
+
+def _parse_segment(text: str, start: int, end: int) -> list[Literal | Substitution]:
+    # `scope` is what compose would quote in its "invalid interpolation format" error: it
+    # re-runs its substitution on each argument and on the tail that follows a cut match.
+    scope = text[start:end]
+    parts: list[Literal | Substitution] = []
+    literal: list[str] = []
+
+    def flush() -> None:
+        joined = "".join(literal)
+        literal.clear()
+        if joined:
+            parts.append(Literal(joined))
+
+    i = start
+    while i < end:
+        dollar = text.find("$", i, end)
+        if dollar < 0:
+            literal.append(text[i:end])
+            break
+        literal.append(text[i:dollar])
+        i = dollar
+        nxt = text[i + 1] if i + 1 < end else ""
+        if nxt == "$":
+            literal.append("$")
+            i += 2
+        elif nxt in _NAME_START and nxt:
+            j = i + 1
+            while j < end and text[j] in _NAME_CHARS:
+                j += 1
+            flush()
+            parts.append(Substitution(text[i + 1 : j]))
+            i = j
+        elif nxt == "{":
+            flush()
+            i = _parse_braced(text, i, end, scope, parts)
+        else:
+            # Compose's pattern does not match: the `$` stays as it is.
+            literal.append("$")
+            i += 1
+    flush()
+    return parts
+
+
+def _invalid(text: str, at: int, scope: str, why: str) -> InterpolationError:
+    return InterpolationError(
+        f"invalid interpolation format at {text[at:at + 20]!r}: {why} (write $$ for a literal $)",
+        at,
+        scope,
+    )
+
+
+def _parse_braced(
+    text: str, i: int, end: int, scope: str, parts: list[Literal | Substitution]
+) -> int:
+    """Parse the ``${…}`` at ``text[i]``, append its parts, return the index after it."""
+    newline = text.find("\n", i, end)
+    line_end = end if newline < 0 else newline
+    j = i + 2
+    if j >= line_end or text[j] not in _NAME_START:
+        if j >= line_end:
+            why = "'${' is not closed on its line"
+        elif text[j] == "}":
+            why = "'${}' has no variable name"
+        else:
+            why = f"a variable name must start with a letter or '_', not {text[j]!r}"
+        raise _invalid(text, i, scope, why)
+    k = j
+    while k < line_end and text[k] in _NAME_CHARS:
+        k += 1
+    name = text[j:k]
+    if k < line_end and text[k] == "}":
+        parts.append(Substitution(name))
+        return k + 1
+    if text.startswith(":", k) and k + 1 < line_end and text[k + 1] in "-+?":
+        operator, arg_start = text[k : k + 2], k + 2
+    elif k < line_end and text[k] in "-+?":
+        operator, arg_start = text[k], k + 1
+    else:
+        if k >= line_end:
+            why = f"'${{{name}' is not closed on its line"
+        else:
+            why = (
+                f"unexpected {text[k]!r} after '${{{name}' "
+                "(expected '}', ':-', '-', ':+', '+', ':?' or '?')"
+            )
+        raise _invalid(text, i, scope, why)
+    last_close = text.rfind("}", arg_start, line_end)
+    if last_close < 0:
+        raise _invalid(text, i, scope, f"'${{{name}{operator}' is not closed on its line")
+    match_end = last_close + 1
+    cut = _first_balanced_close(text, i, match_end)
+    if cut < 0:
+        argument_end, tail_end = last_close, match_end
+    else:
+        argument_end, tail_end = cut, match_end
+    argument = Template(tuple(_parse_segment(text, arg_start, argument_end)))
+    parts.append(Substitution(name, operator, argument))
+    if cut >= 0 and cut + 1 < tail_end:
+        # Compose substitutes the rest of its (greedy) match separately; the result is the
+        # same as reading on, except for the text quoted in an error.
+        parts.extend(_parse_segment(text, cut + 1, tail_end))
+    return tail_end
+
+
+def _first_balanced_close(text: str, start: int, end: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``start + 1``, as compose counts, or -1.
+
+    Compose's counter steps over the character that follows each ``{``; keep that, since
+    it decides where a default such as ``{}}x`` ends.
+    """
+    depth = 0
+    i = start
+    while i < end:
+        c = text[i]
+        if c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        if c == "{":
+            depth += 1
+            i += 1
+        i += 1
+    return -1
+
+
+# ------------------------------------------------------------------------ evaluation
+
+
+def evaluate(
+    template: Template, lookup: Callable[[str], str | None], *, eager: bool = False
+) -> str:
+    """The value compose gives ``template``; ``lookup`` returns None for unset names.
+
+    ``eager=True`` substitutes every argument even when its branch is not taken, as
+    compose-go before v2.10.1 (docker compose ≤ 2.40) did: errors inside unused
+    arguments then surface too.
+    """
+    out: list[str] = []
+    for part in template.parts:
+        if isinstance(part, Literal):
+            out.append(part.text)
+        else:
+            out.append(_evaluate_substitution(part, lookup, eager))
+    return "".join(out)
+
+
+def _evaluate_substitution(
+    sub: Substitution, lookup: Callable[[str], str | None], eager: bool
+) -> str:
+    value = lookup(sub.name)
+    op = sub.operator
+    if op is None:
+        return value if value is not None else ""
+    assert sub.argument is not None
+    argument = sub.argument
+    pre: str | None = evaluate(argument, lookup, eager=True) if eager else None
+
+    def arg() -> str:
+        return pre if pre is not None else evaluate(argument, lookup)
+
+    if op == ":-":
+        return arg() if not value else value
+    if op == "-":
+        return arg() if value is None else value
+    if op == ":+":
+        return arg() if value else ""
+    if op == "+":
+        return arg() if value is not None else ""
+    if op == ":?":
+        if not value:
+            raise RequiredVariableError(sub.name, arg())
+        return value
+    if op == "?":
+        if value is None:
+            raise RequiredVariableError(sub.name, arg())
+        return value
+    raise AssertionError(op)
+
+
+# ------------------------------------------------------------------ bake compilation
+
+
+@dataclass(frozen=True)
+class BakeTemplate:
+    """A compose template compiled for bake.
+
+    ``text`` is the content of a bake (HCL) template string, before JSON escaping.
+    ``validations`` are (variable, condition, error_message): ``condition`` is a bare
+    HCL expression (wrap it as ``"${…}"`` in JSON) that is true when the value is fine;
+    ``error_message`` is bake template text (already escaped) giving compose's message.
+    """
+
+    text: str
+    validations: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Lit:
+    text: str
+
+
+@dataclass(frozen=True)
+class _Expr:
+    code: str
+    conditional: bool  # a `?:` expression: parenthesize unless it is a false branch
+
+
+_Piece = _Lit | _Expr
+
+
+def to_bake(template: Template, nullable: Callable[[str], bool]) -> BakeTemplate:
+    """Compile to a bake template that buildx evaluates to compose's value.
+
+    ``nullable(name)``: the bake variable ``name`` has ``default: null`` (so ``null``
+    means unset); otherwise it always holds a string.
+    """
+    compiler = _Compiler(nullable)
+    pieces = compiler.pieces(template, guards=())
+    return BakeTemplate(_template_body(pieces, quoted=False), tuple(compiler.validations))
+
+
+class _Compiler:
+    def __init__(self, nullable: Callable[[str], bool]) -> None:
+        self.nullable = nullable
+        self.validations: list[tuple[str, str, str]] = []
+        self._in_message = False
+
+    def pieces(self, template: Template, guards: tuple[str, ...]) -> list[_Piece]:
+        """``guards``: conditions any of which, when true, means this text is not used."""
+        out: list[_Piece] = []
+        for part in template.parts:
+            if isinstance(part, Literal):
+                new: list[_Piece] = [_Lit(part.text)]
+            else:
+                found = self.substitution(part, guards)
+                new = found if isinstance(found, list) else [found]
+            for piece in new:
+                if isinstance(piece, _Lit) and out and isinstance(out[-1], _Lit):
+                    out[-1] = _Lit(out[-1].text + piece.text)
+                elif not (isinstance(piece, _Lit) and piece.text == ""):
+                    out.append(piece)
+        return out
+
+    def substitution(
+        self, sub: Substitution, guards: tuple[str, ...]
+    ) -> _Piece | list[_Piece]:
+        name = sub.name
+        _check_name(name)
+        null = self.nullable(name)
+        plain = _Expr(f'{name} != null ? {name} : ""', True) if null else _Expr(name, False)
+        op = sub.operator
+        if op is None:
+            return plain
+        assert sub.argument is not None
+        set_test = f"{name} != null"  # only meaningful when nullable
+        full_test = f'{name} != null && {name} != ""' if null else f'{name} != ""'
+
+        if op in (":?", "?"):
+            if self._in_message:
+                raise InterpolationError(
+                    f"'${{{name}{op}…}}' inside another required variable's error message "
+                    "cannot be compiled to bake",
+                    0,
+                )
+            check = full_test if op == ":?" else (set_test if null else None)
+            if check is not None:
+                self._in_message = True
+                try:
+                    reason = self.pieces(sub.argument, guards)
+                finally:
+                    self._in_message = False
+                condition = " || ".join((*guards, check))
+                self.validations.append((name, condition, _message(name, reason)))
+            return plain
+
+        if op == ":-":
+            arg = self.pieces(sub.argument, (*guards, full_test))
+            return _conditional(full_test, _Expr(name, False), arg)
+        if op == "-":
+            if not null:
+                return plain  # never unset: the default can never apply
+            arg = self.pieces(sub.argument, (*guards, set_test))
+            return _conditional(set_test, _Expr(name, False), arg)
+        negated = f'{name} == null || {name} == ""' if null else f'{name} == ""'
+        if op == ":+":
+            arg = self.pieces(sub.argument, (*guards, negated))
+            return _conditional(full_test, arg, [])
+        if op == "+":
+            if not null:
+                return self.pieces(sub.argument, guards)  # always set: splice the text
+            arg = self.pieces(sub.argument, (*guards, f"{name} == null"))
+            return _conditional(set_test, arg, [])
+        raise AssertionError(op)
+
+
+def _check_name(name: str) -> None:
+    if name in HCL_KEYWORDS:
+        raise InterpolationError(
+            f"variable {name!r} cannot be used in a bake file: {name!r} is an HCL keyword",
+            0,
+        )
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise InterpolationError(f"variable {name!r} is not a valid HCL identifier", 0)
+
+
+def _as_piece(pieces: list[_Piece]) -> _Piece:
+    if not pieces:
+        return _Lit("")
+    if len(pieces) == 1:
+        return pieces[0]
+    return _Expr(_quoted(pieces), False)
+
+
+def _expr(value: _Piece | list[_Piece], branch_last: bool = False) -> str:
+    piece = _as_piece(value) if isinstance(value, list) else value
+    if isinstance(piece, _Lit):
+        return _quoted([piece])
+    if piece.conditional and not branch_last:
+        return f"({piece.code})"
+    return piece.code
+
+
+def _conditional(test: str, then: _Piece | list[_Piece], other: _Piece | list[_Piece]) -> _Expr:
+    return _Expr(f"{test} ? {_expr(then)} : {_expr(other, branch_last=True)}", True)
+
+
+def _message(name: str, reason: list[_Piece]) -> str:
+    prefix = f"required variable {name} is missing a value"
+    if not reason:
+        return _escape_literal(prefix, before_interpolation=False, quoted=False)
+    if any(isinstance(p, _Lit) and p.text for p in reason):
+        # Literal text in the reason: it can never substitute to "".
+        return _template_body([_Lit(prefix + ": "), *reason], quoted=False)
+    # Compose drops the ": " when the message substitutes to "".
+    reason_code = _expr(reason)
+    tail = _quoted([_Lit(": "), *reason])
+    return _template_body(
+        [_Lit(prefix), _Expr(f'{reason_code} != "" ? {tail} : ""', True)], quoted=False
+    )
+
+
+def _quoted(pieces: list[_Piece]) -> str:
+    return '"' + _template_body(pieces, quoted=True) + '"'
+
+
+def _template_body(pieces: list[_Piece], quoted: bool) -> str:
+    out: list[str] = []
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, _Lit):
+            following = pieces[index + 1] if index + 1 < len(pieces) else None
+            out.append(
+                _escape_literal(piece.text, isinstance(following, _Expr), quoted=quoted)
+            )
+        else:
+            out.append("${" + piece.code + "}")
+    return "".join(out)
+
+
+_HCL_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_literal(text: str, before_interpolation: bool, quoted: bool) -> str:
+    """Escape literal text for an HCL template (``quoted``: inside an HCL string literal).
+
+    ``${`` and ``%{`` are doubled.  A run of ``$`` right before an interpolation would
+    form ``$${`` (an escape, not ``$`` + value), so that run is written as ``${"$…"}``.
+    """
+    trailing = ""
+    if before_interpolation:
+        stripped = text.rstrip("$")
+        trailing, text = text[len(stripped) :], stripped
+    out = text.replace("${", "$${").replace("%{", "%%{")
+    if quoted:
+        out = "".join(_hcl_char(c) for c in out)
+    if trailing:
+        out += '${"' + trailing + '"}'
+    return out
+
+
+def _hcl_char(c: str) -> str:
+    if c in _HCL_STRING_ESCAPES:
+        return _HCL_STRING_ESCAPES[c]
+    if ord(c) < 0x20 or ord(c) == 0x7F:
+        return f"\\u{ord(c):04x}"
+    return c

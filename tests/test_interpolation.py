@@ -1,0 +1,381 @@
+"""Compose interpolation: parse, evaluate, to_bake.
+
+Fixture environment in the style of compose-go's tests: FOO is set, BAR is set to the
+empty string, every other name is unset.  Expected values were checked against the real
+`docker compose config` (see test_interpolation_oracle.py, which re-checks many of them).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bakegen.interpolation import (
+    BakeTemplate,
+    InterpolationError,
+    Literal,
+    RequiredVariableError,
+    Substitution,
+    Template,
+    evaluate,
+    parse,
+    to_bake,
+)
+
+ENV = {"FOO": "first", "BAR": "", "JSON": '{"json":2}'}
+
+
+def run(text: str, env: dict[str, str] | None = None, eager: bool = False) -> str:
+    return evaluate(parse(text), (ENV if env is None else env).get, eager=eager)
+
+
+# (template, expected value under ENV)
+VALUES = [
+    # plain text and `$` that does not start anything
+    ("", ""),
+    ("plain", "plain"),
+    ("a$", "a$"),
+    ("$", "$"),
+    ("$1x", "$1x"),
+    ("$-x", "$-x"),
+    ("$ {FOO}", "$ {FOO}"),
+    ("100%", "100%"),
+    ("%{FOO}", "%{FOO}"),
+    ("$$", "$"),
+    ("$$$", "$$"),
+    ("$$$$", "$$"),
+    ("$$FOO", "$FOO"),
+    ("$${FOO}", "${FOO}"),
+    ("$$$FOO", "$first"),
+    ("$$${FOO}", "$first"),
+    ("a}b{c", "a}b{c"),
+    # simple forms
+    ("$FOO", "first"),
+    ("${FOO}", "first"),
+    ("x$FOO.y", "xfirst.y"),
+    ("$FOO-bar", "first-bar"),
+    ("$FOObar", ""),
+    ("${FOO}bar", "firstbar"),
+    ("$BAR", ""),
+    ("${UNSET}", ""),
+    ("$_", ""),
+    ("${_}", ""),
+    ("${foo}", ""),  # names are case-sensitive lookups
+    ("${FOO}${FOO}", "firstfirst"),
+    ("${FOO}}", "first}"),
+    # :- (unset or empty)
+    ("${FOO:-d}", "first"),
+    ("${BAR:-d}", "d"),
+    ("${UNSET:-d}", "d"),
+    ("${UNSET:-}", ""),
+    # - (unset only)
+    ("${FOO-d}", "first"),
+    ("${BAR-d}", ""),
+    ("${UNSET-d}", "d"),
+    # :+ (set and non-empty)
+    ("${FOO:+r}", "r"),
+    ("${BAR:+r}", ""),
+    ("${UNSET:+r}", ""),
+    # + (set, even empty)
+    ("${FOO+r}", "r"),
+    ("${BAR+r}", "r"),
+    ("${UNSET+r}", ""),
+    # ? / :? when satisfied
+    ("${FOO:?err}", "first"),
+    ("${FOO?err}", "first"),
+    ("${BAR?err}", ""),
+    # the operator is the first one after the name; the rest belongs to the argument
+    ("${UNSET-va:-lu:?e}", "va:-lu:?e"),
+    ("${UNSET:-a-b}", "a-b"),
+    ("${FOO+va?lu-e}", "va?lu-e"),
+    ("${UNSET:-a:b}", "a:b"),
+    ("${UNSET-$}", "$"),
+    ("${UNSET-$$}", "$"),
+    ("${UNSET-a$1}", "a$1"),
+    # nesting
+    ("${UNSET:-${BAR-x}}", ""),
+    ("${UNSET:-${BAR:-${FOO}}}", "first"),
+    ("${UNSET-$FOO}", "first"),
+    ("${UNSET-${FOO} ${FOO}}", "first first"),
+    ("${BAR:-$FOO}", "first"),
+    ("${BAR+$FOO ${FOO:+second}}", "first second"),
+    ("${FOO:+${UNSET-d}}", "d"),
+    ("${FOO:+${BAR:+x}}", ""),
+    ("${UNSET-$${FOO}}", "${FOO}"),
+    # braces inside arguments, as compose counts them
+    ('${UNSET:-{"json":1}}', '{"json":1}'),
+    ('${JSON:-{"json":1}}', '{"json":2}'),
+    ("${UNSET:-{}}", "{}"),
+    ("${UNSET:-{}}x}", "{}}x"),  # compose's counter skips the char after `{`
+    ("${UNSET:-a}b}", "ab}"),
+    ("${UNSET:-{x}", "{x"),
+    ("${UNSET-x}${FOO}", "xfirst"),
+    ("${UNSET-x}${BAR-y}z", "xz"),
+    ("${UNSET-x}\n${FOO}", "x\nfirst"),
+    # several on a line, newlines between
+    ("a ${FOO} b ${UNSET:-c} d", "a first b c d"),
+    ("line1\n$FOO\n${BAR:-e}", "line1\nfirst\ne"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), VALUES, ids=[repr(v[0]) for v in VALUES])
+def test_evaluate(text: str, expected: str) -> None:
+    assert run(text) == expected
+
+
+# (template, compose's exact error message under ENV)
+REQUIRED = [
+    ("${UNSET:?Mandatory Variable Unset}", "required variable UNSET is missing a value: Mandatory Variable Unset"),
+    ("${BAR:?Mandatory Variable Empty}", "required variable BAR is missing a value: Mandatory Variable Empty"),
+    ("${UNSET:?}", "required variable UNSET is missing a value"),
+    ("${UNSET?Mandatory Variable Unset}", "required variable UNSET is missing a value: Mandatory Variable Unset"),
+    ("${UNSET?}", "required variable UNSET is missing a value"),
+    ("not ok ${UNSET:?Mandatory ${FOO}}", "required variable UNSET is missing a value: Mandatory first"),
+    ("${UNSET?$BAR}", "required variable UNSET is missing a value"),
+    ("${UNSET?bar-baz}", "required variable UNSET is missing a value: bar-baz"),
+    ("${UNSET:-${BAR:?inner}}", "required variable BAR is missing a value: inner"),
+    ("${FOO}${UNSET?first}${BAR:?second}", "required variable UNSET is missing a value: first"),
+    ("${UNSET?a${UNSET2?b}}", "required variable UNSET2 is missing a value: b"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), REQUIRED, ids=[repr(v[0]) for v in REQUIRED])
+def test_required(text: str, message: str) -> None:
+    with pytest.raises(RequiredVariableError) as info:
+        run(text)
+    assert info.value.message == message
+    assert str(info.value) == message
+
+
+def test_required_attributes() -> None:
+    with pytest.raises(RequiredVariableError) as info:
+        run("${UNSET:?why ${FOO}}")
+    assert (info.value.name, info.value.reason) == ("UNSET", "why first")
+
+
+# Arguments are lazy (compose-go >= v2.10.1) unless eager=True (compose <= v2.40).
+LAZY_VS_EAGER = [
+    ("${FOO:-${UNSET?x}}", "first", "required variable UNSET is missing a value: x"),
+    ("${UNSET:+${UNSET2?x}}", "", "required variable UNSET2 is missing a value: x"),
+    ("${FOO?${UNSET:?m}}", "first", "required variable UNSET is missing a value: m"),
+]
+
+
+@pytest.mark.parametrize(("text", "lazy", "eager_error"), LAZY_VS_EAGER)
+def test_lazy_and_eager_arguments(text: str, lazy: str, eager_error: str) -> None:
+    assert run(text) == lazy
+    with pytest.raises(RequiredVariableError, match="^" + eager_error.replace("$", r"\$") + "$"):
+        run(text, eager=True)
+
+
+# (template, offset of the bad `$`, the text compose quotes in its error)
+INVALID = [
+    ("${", 0, "${"),
+    ("${}", 0, "${}"),
+    ("x ${}", 2, "x ${}"),
+    ("${1X}", 0, "${1X}"),
+    ("${FOO", 0, "${FOO"),
+    ("${FOO:x}", 0, "${FOO:x}"),
+    ("${FOO x}", 0, "${FOO x}"),
+    ("${FOO:}", 0, "${FOO:}"),
+    ("${FOO-x", 0, "${FOO-x"),
+    ("${ FOO}", 0, "${ FOO}"),
+    ("${-FOO}", 0, "${-FOO}"),
+    ("${FOO:-x\ny}", 0, "${FOO:-x\ny}"),  # a braced form never spans lines
+    ("${FOO\n}", 0, "${FOO\n}"),
+    ("ok $FOO ${", 8, "ok $FOO ${"),
+    # inside an argument compose quotes the argument; after a cut match, the tail
+    ("a${UNSET:-${}}", 10, "${}"),
+    ("${FOO:-${}}", 7, "${}"),  # even where the branch is not taken (see module doc)
+    ("${FOO-x}${}", 8, "${}"),
+    ("${FOO-x}y${1}", 9, "y${1}"),
+    ("${UNSET:-x ${1}}", 11, "x ${1}"),
+]
+
+
+@pytest.mark.parametrize(("text", "offset", "quoted"), INVALID, ids=[repr(v[0]) for v in INVALID])
+def test_invalid(text: str, offset: int, quoted: str) -> None:
+    with pytest.raises(InterpolationError) as info:
+        parse(text)
+    assert info.value.offset == offset
+    assert info.value.template == quoted
+    assert info.value.message.startswith("invalid interpolation format")
+    assert "$$" in info.value.message
+
+
+def test_invalid_messages_say_what_is_wrong() -> None:
+    def message(text: str) -> str:
+        with pytest.raises(InterpolationError) as info:
+            parse(text)
+        return info.value.message
+
+    assert "no variable name" in message("${}")
+    assert "must start with a letter or '_', not '1'" in message("${1X}")
+    assert "not closed" in message("${FOO")
+    assert "unexpected ':' after '${FOO'" in message("${FOO:x}")
+
+
+def test_parse_structure() -> None:
+    assert parse("") == Template(())
+    assert parse("a$$b") == Template((Literal("a$b"),))
+    assert parse("x${A:-y$B}z") == Template(
+        (
+            Literal("x"),
+            Substitution("A", ":-", Template((Literal("y"), Substitution("B")))),
+            Literal("z"),
+        )
+    )
+    assert parse("$A${B}") == Template((Substitution("A"), Substitution("B")))
+    assert parse("${A-}") == Template((Substitution("A", "-", Template(())),))
+
+
+def test_template_accessors() -> None:
+    template = parse("x${A:-${B+$C}}$D")
+    assert template.variables() == frozenset({"A", "B", "C", "D"})
+    assert not template.is_literal()
+    with pytest.raises(ValueError):
+        template.literal_text  # noqa: B018
+    literal = parse("a$$b$1")
+    assert literal.is_literal()
+    assert literal.literal_text == "a$b$1"
+    assert literal.variables() == frozenset()
+
+
+@pytest.mark.parametrize("op", [":-", "-", ":+", "+", ":?", "?"])
+@pytest.mark.parametrize("state", ["set", "empty", "unset"])
+def test_operator_truth_table(op: str, state: str) -> None:
+    env = {"set": {"V": "v"}, "empty": {"V": ""}, "unset": {}}[state]
+    expected = {
+        (":-", "set"): "v", (":-", "empty"): "d", (":-", "unset"): "d",
+        ("-", "set"): "v", ("-", "empty"): "", ("-", "unset"): "d",
+        (":+", "set"): "d", (":+", "empty"): "", (":+", "unset"): "",
+        ("+", "set"): "d", ("+", "empty"): "d", ("+", "unset"): "",
+        (":?", "set"): "v", (":?", "empty"): None, (":?", "unset"): None,
+        ("?", "set"): "v", ("?", "empty"): "", ("?", "unset"): None,
+    }[(op, state)]  # fmt: skip
+    text = "${V" + op + "d}"
+    if expected is None:
+        with pytest.raises(RequiredVariableError, match="^required variable V is missing a value: d$"):
+            run(text, env)
+    else:
+        assert run(text, env) == expected
+
+
+# ------------------------------------------------------------------------- to_bake
+
+NULLABLE = {"N", "M", "U"}  # default null in bake; S, T have string defaults
+
+
+def bake(text: str) -> BakeTemplate:
+    return to_bake(parse(text), lambda name: name in NULLABLE)
+
+
+# (compose template, bake template text)
+TO_BAKE = [
+    ("", ""),
+    ("plain", "plain"),
+    ("a$$b", "a$b"),
+    ("$${S}", "$${S}"),
+    ("%{x}", "%%{x}"),
+    ("100%", "100%"),
+    ("a$1", "a$1"),
+    ("$$$${S}", "$$${S}"),
+    ('say "hi" \\ there', 'say "hi" \\ there'),  # top level: JSON escaping comes later
+    ("${S}", "${S}"),
+    ("$S", "${S}"),
+    ("${N}", '${N != null ? N : ""}'),
+    ("img:${S}-${T}", "img:${S}-${T}"),
+    ("$$${S}", '${"$"}${S}'),
+    ("x$$$$${S}", 'x${"$$"}${S}'),
+    ("$$${N}", '${"$"}${N != null ? N : ""}'),
+    ("${S:-d}", '${S != "" ? S : "d"}'),
+    ("${N:-d}", '${N != null && N != "" ? N : "d"}'),
+    ("${S-d}", "${S}"),  # a string-default variable is never unset
+    ("${N-d}", '${N != null ? N : "d"}'),
+    ("${S:+r}", '${S != "" ? "r" : ""}'),
+    ("${N:+r}", '${N != null && N != "" ? "r" : ""}'),
+    ("${S+r}", "r"),
+    ("${S+r$S}", "r${S}"),
+    ("${N+r}", '${N != null ? "r" : ""}'),
+    ("${S:-}", '${S != "" ? S : ""}'),
+    # nesting: defaults are expressions, chains read right-associatively
+    ("${S:-${T:-x}}", '${S != "" ? S : T != "" ? T : "x"}'),
+    ("${N:-${M:-$S}}", '${N != null && N != "" ? N : M != null && M != "" ? M : S}'),
+    ("${S:+${N-d}}", '${S != "" ? (N != null ? N : "d") : ""}'),
+    ("${S:-pre-${T}-post}", '${S != "" ? S : "pre-${T}-post"}'),
+    ("${S:-a$$${T}}", '${S != "" ? S : "a${"$"}${T}"}'),
+    ("${S:-a$${T}}", '${S != "" ? S : "a$${T}"}'),
+    ('${S:-{"json":1}}', '${S != "" ? S : "{\\"json\\":1}"}'),
+    ("${S:-a\\b}", '${S != "" ? S : "a\\\\b"}'),
+    ("${S:-a\tb%{c}}", '${S != "" ? S : "a\\tb%%{c}"}'),
+    ("${S:-${T+$${x}}}", '${S != "" ? S : "$${x}"}'),
+    ("x${S}y${N:-z}$$", 'x${S}y${N != null && N != "" ? N : "z"}$'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TO_BAKE, ids=[repr(v[0]) for v in TO_BAKE])
+def test_to_bake_text(text: str, expected: str) -> None:
+    result = bake(text)
+    assert result.text == expected
+    assert result.validations == ()
+
+
+# (compose template, bake text, validations)
+TO_BAKE_REQUIRED = [
+    ("${N:?m}", '${N != null ? N : ""}', (("N", 'N != null && N != ""', "required variable N is missing a value: m"),)),
+    ("${N?m}", '${N != null ? N : ""}', (("N", "N != null", "required variable N is missing a value: m"),)),
+    ("${S:?m}", "${S}", (("S", 'S != ""', "required variable S is missing a value: m"),)),
+    ("${S?m}", "${S}", ()),  # never unset
+    ("${N:?}", '${N != null ? N : ""}', (("N", 'N != null && N != ""', "required variable N is missing a value"),)),
+    (
+        "${N:?set $${N} or %{x}}",
+        '${N != null ? N : ""}',
+        (("N", 'N != null && N != ""', "required variable N is missing a value: set $${N} or %%{x}"),),
+    ),
+    (
+        "${N:?need ${S}}",
+        '${N != null ? N : ""}',
+        (("N", 'N != null && N != ""', "required variable N is missing a value: need ${S}"),),
+    ),
+    (
+        "${N?$S}",
+        '${N != null ? N : ""}',
+        (("N", "N != null", 'required variable N is missing a value${S != "" ? ": ${S}" : ""}'),),
+    ),
+    # a check inside an argument applies only when that argument is used
+    (
+        "${S:-${N:?m}}",
+        '${S != "" ? S : N != null ? N : ""}',
+        (("N", 'S != "" || N != null && N != ""', "required variable N is missing a value: m"),),
+    ),
+    (
+        "${M-${S:+${N?m}}}",
+        '${M != null ? M : S != "" ? (N != null ? N : "") : ""}',
+        (("N", 'M != null || S == "" || N != null', "required variable N is missing a value: m"),),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "validations"), TO_BAKE_REQUIRED, ids=[repr(v[0]) for v in TO_BAKE_REQUIRED]
+)
+def test_to_bake_required(text: str, expected: str, validations: tuple[tuple[str, str, str], ...]) -> None:
+    result = bake(text)
+    assert result.text == expected
+    assert result.validations == validations
+
+
+@pytest.mark.parametrize("name", ["null", "true", "false", "for", "in", "if", "endif", "else", "endfor"])
+def test_to_bake_rejects_hcl_keywords(name: str) -> None:
+    with pytest.raises(InterpolationError, match="HCL keyword"):
+        bake("x${" + name + ":-d}")
+    with pytest.raises(InterpolationError, match="HCL keyword"):
+        bake("${S:-$" + name + "}")
+
+
+def test_to_bake_keyword_check_is_case_sensitive() -> None:
+    assert bake("${NULL}").text == "${NULL}"
+
+
+def test_to_bake_rejects_required_inside_required_message() -> None:
+    with pytest.raises(InterpolationError, match="error message"):
+        bake("${N:?${M:?inner}}")

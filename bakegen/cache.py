@@ -1,0 +1,242 @@
+"""The cache policy compiled into bake ``cache-from`` / ``cache-to`` values.
+
+Everything that varies at build time (CI or not, branch, base branch) is a bake expression
+over a few variables declared here; the bake file itself switches caching on in CI.
+
+Why the gha default scope is the bare service name: BuildKit keys a gha scope's index by the
+git ref of the run's Actions token and reads the scope under every ref the token may read
+(own ref, PR base, default branch), so ``scope=api`` is already isolated per branch and falls
+back to the base and default branch (BuildKit ``cache/remotecache/gha/gha.go``). A key with
+``{branch}`` defeats that, so the fallback chain is then compiled into extra cache-from entries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bakegen.errors import Location, UserError
+from bakegen.naming import BRANCH_SLUG_LENGTH, branch_slug
+from bakegen.policy import CachePolicy, Policy
+
+BRANCH_VARIABLE = "BAKEGEN_BRANCH"
+BASE_BRANCH_VARIABLE = "BAKEGEN_BASE_BRANCH"
+GITHUB_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_REF_NAME")
+_PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_]+)\}")
+
+
+def _nonempty(name: str) -> str:
+    # Null-safe: a compose file may reference the same variable, which then has a null default.
+    return f'{name} != null && {name} != ""'
+
+
+def branch_slug_expression(raw: str) -> str:
+    """Bake twin of ``naming.branch_slug`` (checked against real buildx in shared/bake-cases)."""
+    return (
+        f'trim(substr(lower(regex_replace({raw}, "[^A-Za-z0-9._-]+", "-")), 0, {BRANCH_SLUG_LENGTH}), "-.")'
+    )
+
+
+def derived_variables() -> dict[str, dict[str, object]]:
+    """Variables every cached bake file declares: the GitHub context and two branch slugs."""
+    head = f'{_nonempty("GITHUB_HEAD_REF")} ? GITHUB_HEAD_REF : {_nonempty("GITHUB_REF_NAME")} ? GITHUB_REF_NAME : "local"'
+    base = "GITHUB_BASE_REF"
+    return {
+        BRANCH_VARIABLE: {"default": "${" + branch_slug_expression(f"({head})") + "}"},
+        BASE_BRANCH_VARIABLE: {
+            "default": "${" + f'{_nonempty(base)} ? {branch_slug_expression(base)} : ""' + "}"
+        },
+    }
+
+
+def switch_condition(switch: str) -> str:
+    """The bake condition for an ``enabled`` switch: ci, always, never or env:NAME."""
+    if switch == "ci":
+        return 'GITHUB_ACTIONS == "true"'
+    if switch == "always":
+        return "true"
+    if switch == "never":
+        return "false"
+    name = switch.removeprefix("env:")
+    return f'{name} == "true" || {name} == "1"'
+
+
+def switch_variables(switch: str) -> tuple[str, ...]:
+    if switch == "ci":
+        return ("GITHUB_ACTIONS",)
+    if switch.startswith("env:"):
+        return (switch.removeprefix("env:"),)
+    return ()
+
+
+@dataclass(frozen=True)
+class TargetCache:
+    """What the cache policy adds to one target: bake template strings, or None for none."""
+
+    cache_from: str | None
+    cache_to: str | None
+
+
+def expand_key(template: str, values: dict[str, str], where: str, location: Location | None) -> str:
+    """Replace {placeholders}; ``${…}`` bake expressions pass through untouched."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            allowed = ", ".join("{" + key + "}" for key in sorted(values))
+            raise UserError(f"unknown placeholder {{{name}}} in {where}; expected one of {allowed}", location)
+        return values[name]
+
+    if '"' in template or "\\" in template:
+        raise UserError(f"{where} must not contain '\"' or '\\'", location)
+    return _PLACEHOLDER.sub(replace, template)
+
+
+class CacheCompiler:
+    """Builds the cache-from / cache-to values for each target under one policy."""
+
+    def __init__(self, policy: Policy, project: str, location: Callable[[str], Location | None]) -> None:
+        self.policy = policy
+        self.cache: CachePolicy = policy.cache
+        self.project = project
+        self.location = location
+        self.uses_branch = False
+        self.variables: set[str] = set()
+        self._keys: dict[str, str] = {}
+
+    # -- keys -------------------------------------------------------------------------------
+    def _key(self, service: str, branch: str, *, template: str | None = None) -> str:
+        cache = self.cache
+        text = template if template is not None else cache.key
+        if cache.scope == "shared" and template is None and cache.key == "{service}":
+            text = "{project}"
+        values = {"service": service, "project": self.project, "branch": branch}
+        return expand_key(text, values, "cache.key", self.location("key"))
+
+    def _branch_key_used(self) -> bool:
+        return "{branch}" in self.cache.key or (self.cache.ref is not None and "{branch}" in self.cache.ref)
+
+    def check_unique(self, services: list[str]) -> None:
+        """Per-service scopes must differ, or exports overwrite each other's index."""
+        if self.cache.backend in ("none", "inline") or self.cache.scope == "shared":
+            return
+        seen: dict[str, str] = {}
+        for service in services:
+            key = self._destination(service, "${" + BRANCH_VARIABLE + "}")
+            if key in seen:
+                raise UserError(
+                    f"cache.key '{self.cache.key}' gives services '{seen[key]}' and '{service}' the same "
+                    "cache scope; include {service} in the key",
+                    self.location("key"),
+                )
+            seen[key] = service
+
+    def _destination(self, service: str, branch: str) -> str:
+        if self.cache.backend == "registry":
+            return self._registry_ref(service, branch)
+        return self._key(service, branch)
+
+    def _registry_ref(self, service: str, branch: str) -> str:
+        assert self.cache.ref is not None
+        values = {"service": service, "project": self.project, "branch": branch}
+        ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"))
+        tag = branch if "{service}" in self.cache.ref else f"{service}-{branch}"
+        return f"{ref}:{tag}"
+
+    # -- entries ----------------------------------------------------------------------------
+    def _read(self, service: str, branch: str) -> str:
+        backend = self.cache.backend
+        if backend == "gha":
+            return f"type=gha,scope={self._key(service, branch)}"
+        if backend == "registry":
+            return f"type=registry,ref={self._registry_ref(service, branch)}"
+        if backend == "s3":
+            return ",".join(["type=s3", *self._s3_options(), f"name={self._key(service, branch)}"])
+        if backend == "local":
+            return f"type=local,src={self._local_dir(self.cache.local.dir if self.cache.local else '.cache/buildx', service, branch)}"
+        raise AssertionError(backend)
+
+    def _write_options(self, mode: str) -> list[str]:
+        options = [f"mode={mode}"]
+        if self.cache.backend == "registry":
+            options += ["image-manifest=true", "oci-mediatypes=true"]
+        if self.cache.ignore_error:
+            options.append("ignore-error=true")
+        return options
+
+    def _write(self, service: str, branch: str, mode: str) -> str:
+        backend = self.cache.backend
+        if backend == "local":
+            directory = self.cache.local.dir if self.cache.local else ".cache/buildx"
+            head = f"type=local,dest={self._local_dir(directory, service, branch)}"
+        else:
+            head = self._read(service, branch)
+        return ",".join([head, *self._write_options(mode)])
+
+    def _s3_options(self) -> list[str]:
+        return [f"{key}={value}" for key, value in self.cache.s3]
+
+    def _local_dir(self, directory: str, service: str, branch: str) -> str:
+        return f"{directory.rstrip('/')}/{self._key(service, branch)}"
+
+    def _fallbacks(self, service: str) -> list[str]:
+        """Extra cache-from entries: only needed when the key or ref carries the branch."""
+        if not self._branch_key_used():
+            return []
+        entries = []
+        for fallback in self.cache.fallback:
+            if fallback == "base":
+                entry = self._read(service, "${" + BASE_BRANCH_VARIABLE + "}")
+                entries.append(f'{BASE_BRANCH_VARIABLE} != "" ? "{entry}" : ""')
+            else:
+                branch = self.cache.default_branch if fallback == "default" else fallback
+                entries.append('"' + self._read(service, branch_slug(branch)) + '"')
+        return entries
+
+    def export_condition(self) -> str:
+        export = self.cache.export
+        if export == "none":
+            return "false"
+        if export == "default-branch":
+            self.variables.add("GITHUB_REF")
+            return f'GITHUB_REF == "refs/heads/{self.cache.default_branch}"'
+        return "true"
+
+    def for_target(self, service: str, mode: str | None, skip: bool) -> tuple[list[str], list[str], str | None, str | None]:
+        """Return (read entries, write entries, read condition, write condition) for one target.
+
+        Entries are HCL expressions (quoted templates or conditionals) to place in a list.
+        """
+        backend = self.cache.backend
+        if backend == "none" or skip:
+            return [], [], None, None
+        branch = "${" + BRANCH_VARIABLE + "}"
+        if self._branch_key_used():
+            self.uses_branch = True
+        mode = mode or self.cache.mode
+        on = switch_condition(self.cache.enabled)
+        self.variables.update(switch_variables(self.cache.enabled))
+        if backend == "inline":
+            read = [] if self.cache.ref is None else ['"' + f"type=registry,ref={self._registry_ref(service, branch)}" + '"']
+            return read, ['"type=inline"'], on, on
+        reads = ['"' + self._read(service, branch) + '"', *self._fallbacks(service)]
+        writes = ['"' + self._write(service, branch, mode) + '"']
+        export = self.export_condition()
+        write_on = on if export == "true" else f"({on}) && {export}"
+        if export == "false":
+            return reads, [], on, None
+        return reads, writes, on, write_on
+
+    def local_for_target(self, service: str, skip: bool) -> tuple[list[str], list[str], str | None]:
+        """The opt-in laptop cache: a local directory used when the main backend is off."""
+        local = self.cache.local
+        if local is None or skip or self.cache.backend == "local":
+            return [], [], None
+        self.variables.update(switch_variables(local.enabled))
+        directory = f"{local.dir.rstrip('/')}/{service}"
+        return (
+            [f'"type=local,src={directory}"'],
+            [f'"type=local,dest={directory},mode=max"'],
+            switch_condition(local.enabled),
+        )

@@ -1,0 +1,131 @@
+"""Command-line front: parse, dispatch, and turn errors into one line and an exit code.
+
+Exit codes: 0 ok; 1 stale output or lint errors; 2 invalid input or usage; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from bakegen import __version__
+from bakegen.errors import UserError
+
+EXAMPLES = {
+    "render": "example: bakegen render            # write docker-bake.json\n"
+    "         bakegen render --check    # exit 1 with a diff when it is stale",
+    "check": "example: bakegen check             # in CI: fail the PR when docker-bake.json is stale",
+    "validate": "example: bakegen validate --strict  # schema + lints; warnings fail too",
+    "explain": "example: bakegen explain api --env GITHUB_ACTIONS=true --env GITHUB_HEAD_REF=feature/x",
+    "init": "example: bakegen init --ci github --pre-commit",
+    "targets": "example: bakegen targets --json     # for a CI matrix",
+    "schema": "example: bakegen schema > bakegen.schema.json",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage and exits 2; keep the one-line contract.
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bakegen",
+        description="Compile docker compose services and a cache policy into docker-bake.json.",
+        epilog="example: bakegen render && git add docker-bake.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"bakegen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name not in ("schema",):
+            sub.add_argument("-c", "--config", metavar="FILE", default="bakegen.yaml",
+                             help="policy file (default: bakegen.yaml in the current directory)")
+        return sub
+
+    render = command("render", "write the bake file(s) named in the policy")
+    mode = render.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="write nothing; exit 1 with a diff when stale")
+    mode.add_argument("--stdout", action="store_true", help="print the JSON bake file instead of writing")
+    command("check", "same as 'render --check'")
+    validate = command("validate", "validate the policy against the schema and lint the project")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    explain = command("explain", "show what buildx will build under an environment")
+    explain.add_argument("services", nargs="*", metavar="SERVICE", help="services to show (default: all)")
+    explain.add_argument("--env", action="append", default=[], metavar="K=V",
+                         help="an environment variable as buildx would see it (repeatable)")
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    init = command("init", "scaffold bakegen.yaml from the compose project here")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument("--ci", choices=["github"], help="also write a CI workflow")
+    init.add_argument("--pre-commit", action="store_true", help="print a .pre-commit-config.yaml entry")
+    targets = command("targets", "list targets and groups")
+    targets.add_argument("--json", action="store_true", help="machine-readable output")
+    command("schema", "print the policy JSON Schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            _parser().print_help()
+            return 2
+        return _dispatch(args)
+    except UserError as error:
+        print(f"bakegen: {error}" if error.location is None else str(error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("bakegen: interrupted; outputs left untouched", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except RecursionError:
+        print("error: input nested too deeply", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - the crash contract: one line, exit 3
+        print(
+            f"bakegen: internal error: {type(error).__name__}: {error}; please report this as a bug",
+            file=sys.stderr,
+        )
+        if os.environ.get("BAKEGEN_DEBUG"):
+            raise
+        return 3
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command in ("render", "check"):
+        from bakegen.commands import render
+
+        mode = "check" if command == "check" or args.check else "stdout" if args.stdout else "write"
+        return render.run(args.config, mode)
+    if command == "validate":
+        from bakegen.commands import validate
+
+        return validate.run(args.config, strict=args.strict)
+    if command == "explain":
+        from bakegen.commands import explain
+
+        return explain.run(args.config, args.services, args.env, as_json=args.json)
+    if command == "init":
+        from bakegen.commands import init
+
+        return init.run(args.config, force=args.force, ci=args.ci, pre_commit=args.pre_commit)
+    if command == "targets":
+        from bakegen.commands import targets
+
+        return targets.run(args.config, as_json=args.json)
+    if command == "schema":
+        from bakegen.commands import schema
+
+        return schema.run()
+    raise AssertionError(command)

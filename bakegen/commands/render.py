@@ -1,0 +1,34 @@
+"""`bakegen render` / `bakegen check`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bakegen.output import read_existing, unified_diff, write_atomic
+from bakegen.pipeline import display_path, render_outputs
+from bakegen.policy import load_policy
+
+
+def run(config: str, mode: str) -> int:
+    policy_path = Path(config)
+    policy = load_policy(policy_path, display_path(policy_path))
+    outputs = render_outputs(policy)
+    if mode == "stdout":
+        sys.stdout.buffer.write(outputs[0].content)
+        return 0
+    if mode == "check":
+        stale = False
+        for output in outputs:
+            old = read_existing(output.path)
+            if old != output.content:
+                stale = True
+                sys.stdout.write(unified_diff(old, output.content, output.display))
+        if stale:
+            print("bakegen: the bake file is stale; run 'bakegen render' and commit the result", file=sys.stderr)
+            return 1
+        return 0
+    for output in outputs:
+        if write_atomic(output.path, output.content, output.display):
+            print(f"bakegen: wrote {output.display}", file=sys.stderr)
+    return 0

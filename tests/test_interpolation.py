@@ -7,6 +7,9 @@ empty string, every other name is unset.  Expected values were checked against t
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
 
 from bakegen.interpolation import (
@@ -379,3 +382,184 @@ def test_to_bake_keyword_check_is_case_sensitive() -> None:
 def test_to_bake_rejects_required_inside_required_message() -> None:
     with pytest.raises(InterpolationError, match="error message"):
         bake("${N:?${M:?inner}}")
+
+
+# ----------------------------------------- to_bake, evaluated with buildx's semantics
+#
+# bakegen.bake (the real evaluator, checked against buildx) drives the same check in
+# test_interpolation_oracle.py.  This small reader covers only the HCL that to_bake emits,
+# with the rules BAKE-FACTS.md and shared bake-cases record: `$${` and `%%{` escapes
+# (scanned left to right), string escapes inside quotes, `==`/`!=`/`&&`/`||`/`?:` with
+# short-circuit, `null`, and an error when null is interpolated into a string.
+
+
+class _BakeError(Exception):
+    pass
+
+
+class _HclReader:
+    def __init__(self, text: str, variables: dict[str, str | None]) -> None:
+        self.text = text
+        self.pos = 0
+        self.variables = variables
+
+    def template(self, quoted: bool) -> str:
+        out: list[str] = []
+        text = self.text
+        while self.pos < len(text):
+            c = text[self.pos]
+            if quoted and c == '"':
+                return "".join(out)
+            if text.startswith("$${", self.pos) or text.startswith("%%{", self.pos):
+                out.append(text[self.pos + 1 : self.pos + 3])
+                self.pos += 3
+            elif text.startswith("%{", self.pos):
+                raise _BakeError("Invalid template control keyword")
+            elif text.startswith("${", self.pos):
+                self.pos += 2
+                value = self.expression()
+                self.expect("}")
+                if value is None:
+                    raise _BakeError("null interpolated into a string")
+                assert isinstance(value, str), value
+                out.append(value)
+            elif quoted and c == "\\":
+                nxt = text[self.pos + 1]
+                if nxt == "u":
+                    out.append(chr(int(text[self.pos + 2 : self.pos + 6], 16)))
+                    self.pos += 6
+                else:
+                    out.append({"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}[nxt])
+                    self.pos += 2
+            else:
+                assert not (quoted and c in "\n\t"), "raw control character in a quoted string"
+                out.append(c)
+                self.pos += 1
+        assert not quoted, "unterminated string"
+        return "".join(out)
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] == " ":
+            self.pos += 1
+
+    def expect(self, token: str) -> None:
+        self.skip()
+        assert self.text.startswith(token, self.pos), (token, self.text[self.pos :])
+        self.pos += len(token)
+
+    def peek(self, token: str) -> bool:
+        self.skip()
+        return self.text.startswith(token, self.pos)
+
+    # Each level takes `run`: False while parsing a branch that short-circuit skips.
+    def expression(self, run: bool = True) -> object:
+        condition = self.logical("||", run)
+        if not self.peek("?"):
+            return condition
+        self.expect("?")
+        assert not run or isinstance(condition, bool), condition
+        then = self.expression(run and condition is True)
+        self.expect(":")
+        other = self.expression(run and condition is False)
+        return then if condition else other
+
+    def logical(self, op: str, run: bool) -> object:
+        left = self.logical("&&", run) if op == "||" else self.comparison(run)
+        while self.peek(op) and not self.peek(op + op[0]):
+            self.expect(op)
+            assert not run or isinstance(left, bool)
+            decided = left is (op == "||")
+            right = self.logical("&&", run and not decided) if op == "||" else self.comparison(run and not decided)
+            if run and not decided:
+                assert isinstance(right, bool)
+                left = right
+        return left
+
+    def comparison(self, run: bool) -> object:
+        left = self.primary(run)
+        for op in ("==", "!="):
+            if self.peek(op):
+                self.expect(op)
+                right = self.primary(run)
+                return (left == right) == (op == "==")
+        return left
+
+    def primary(self, run: bool) -> object:
+        self.skip()
+        text = self.text
+        if self.peek("("):
+            self.expect("(")
+            value = self.expression(run)
+            self.expect(")")
+            return value
+        if self.peek('"'):
+            self.pos += 1
+            if not run:  # read the string without evaluating what is inside it
+                saved = dict(self.variables)
+                self.variables = {k: "" for k in saved}
+                try:
+                    value: object = self.template(quoted=True)
+                finally:
+                    self.variables = saved
+            else:
+                value = self.template(quoted=True)
+            self.expect('"')
+            return value
+        match = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*").match(text, self.pos)
+        assert match, text[self.pos :]
+        self.pos = match.end()
+        name = match.group(0)
+        if name == "null":
+            return None
+        if name not in self.variables:
+            raise _BakeError(f"unknown variable {name}")
+        return self.variables[name]
+
+
+def _bake_value(result: BakeTemplate, variables: dict[str, str | None]) -> str:
+    """What buildx gives for the template, validations first (or _BakeError)."""
+    failed = []
+    for _name, condition, message in result.validations:
+        reader = _HclReader(condition, variables)
+        ok = reader.expression()
+        assert reader.pos == len(condition) and isinstance(ok, bool)
+        if not ok:
+            failed.append(_HclReader(message, variables).template(quoted=False))
+    if failed:
+        raise _BakeError(*failed)
+    return _HclReader(result.text, variables).template(quoted=False)
+
+
+SEMANTIC_TEMPLATES = sorted(
+    {t for t, _ in VALUES} | {t for t, _ in REQUIRED} | {t for t, _ in TO_BAKE}
+    | {t for t, _, _ in TO_BAKE_REQUIRED}
+    | {"${A:-${B:+${C?c}}}x", "${A?$$${B}}", "${A:?${B:-}}", "${A-a$$}", "x$$$$${A}y$$"}
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("nullable", [True, False], ids=["default-null", "default-string"])
+@pytest.mark.parametrize("text", SEMANTIC_TEMPLATES)
+def test_to_bake_means_what_compose_means(text: str, nullable: bool) -> None:
+    template = parse(text)
+    try:
+        result = to_bake(template, lambda _name: nullable)
+    except InterpolationError:
+        assert "?" in text  # only required-inside-required-message is refused
+        return
+    names = sorted(template.variables())
+    values: list[str | None] = [None, "", "v", "${x}$%{y}\"\\"]
+    for combo in itertools.product(values, repeat=len(names)):
+        environ = {n: v for n, v in zip(names, combo) if v is not None}
+        default = None if nullable else "dflt"
+        variables = {n: environ.get(n, default) for n in names}
+        try:
+            want: str | None = evaluate(template, variables.get)
+            message = ""
+        except RequiredVariableError as error:
+            want, message = None, error.message
+        if want is not None:
+            assert _bake_value(result, variables) == want, (text, variables, result)
+        else:
+            with pytest.raises(_BakeError) as info:
+                _bake_value(result, variables)
+            assert message in info.value.args, (text, variables, result)

@@ -23,9 +23,16 @@ from dataclasses import dataclass
 from typing import Literal as TypingLiteral
 
 from bakegen.errors import Location, UserError
-from bakegen.interpolation import InterpolationError, Template, evaluate, parse
+from bakegen.interpolation import (
+    InterpolationError,
+    Literal,
+    Substitution,
+    Template,
+    evaluate,
+    parse,
+)
 
-__all__ = ["EnvEntry", "parse_env_file", "resolve"]
+__all__ = ["EnvEntry", "bake_defaults", "parse_env_file", "resolve"]
 
 Quote = TypingLiteral["'", '"']
 
@@ -39,17 +46,19 @@ class EnvEntry:
     expansion (``\\$`` became ``$$``); for single quotes, the final literal value.
     ``template`` is ``parse(value)`` when compose interpolates the value (unquoted and
     double-quoted), else None (single-quoted, or ``inherited``).
-    ``inherited``: a bare ``KEY`` line: the environment's value if set, else no entry.
+    ``inherited``: a bare ``KEY`` line: the environment's value if set, else nothing; its
+    ``value`` is None (as a bake default: null, i.e. unset unless the environment sets it).
     """
 
     name: str
     raw: str
-    value: str
+    value: str | None
     quote: Quote | None
     template: Template | None
     line: int  # 1-based line of the key
     column: int  # 1-based column of the key
     inherited: bool = False
+    path: str = ""  # the file, for error locations
 
     @property
     def interpolates(self) -> bool:
@@ -168,7 +177,9 @@ def parse_env_file(text: str, path: str) -> list[EnvEntry]:
         line, column = _line_col(scanner, key_start)
         if separator == "\n":
             if name:  # `export` alone on a line defines nothing
-                entries.append(EnvEntry(name, "", "", None, None, line, column, inherited=True))
+                entries.append(
+                    EnvEntry(name, "", None, None, None, line, column, True, path)
+                )
             pos = i + 1
             continue
 
@@ -202,7 +213,7 @@ def _unquoted(
         raw = raw[:comment]
     raw = raw.rstrip("".join(c for c in set(raw) if _is_unicode_space(c)))
     template = _parse_value(scanner, raw, start)
-    return EnvEntry(name, raw, raw, None, template, line, column), end
+    return EnvEntry(name, raw, raw, None, template, line, column, path=scanner.path), end
 
 
 def _quoted(
@@ -233,11 +244,11 @@ def _quoted(
         value = "".join(chars)
         raw = text[start + 1 : i]
         if quote == "'":
-            entry = EnvEntry(name, raw, value, "'", None, line, column)
+            entry = EnvEntry(name, raw, value, "'", None, line, column, path=scanner.path)
         else:
             value = _expand_escapes(value)
             template = _parse_value(scanner, value, start + 1)
-            entry = EnvEntry(name, raw, value, '"', template, line, column)
+            entry = EnvEntry(name, raw, value, '"', template, line, column, path=scanner.path)
         return entry, i + 1
     first_line = text[start:].split("\n", 1)[0]
     raise scanner.error(f"unterminated quoted value {first_line}", start)
@@ -269,8 +280,122 @@ def resolve(entries: list[EnvEntry], environ: Mapping[str, str]) -> dict[str, st
             if entry.name in environ:
                 out[entry.name] = environ[entry.name]
         elif entry.template is None:
+            assert entry.value is not None
             out[entry.name] = entry.value
         else:
             out[entry.name] = evaluate(entry.template, lookup)
     return out
 
+
+def bake_defaults(entries: list[EnvEntry]) -> dict[str, Template | None]:
+    """Each key's bake variable default, as a compose template (None: default null).
+
+    ``entries``: every env file's entries, in the order compose reads them.  Compile each
+    template with ``interpolation.to_bake``; literal ones (single quotes) come back as a
+    literal Template.  The last definition of a key wins, as in compose.
+
+    Compose interpolates each value while reading, looking in the environment first and
+    then at the keys read so far; a bake default sees the other variables' final values
+    (the environment's, else their defaults).  They mean the same, so the value is kept as
+    a template, except where bake cannot say it (a UserError at the value's key):
+
+    * a reference to a key defined only later in the files (compose sees only the
+      environment there, bake would see the later default);
+    * a reference to a key that is defined again later with another value;
+    * a reference of a key to itself after an earlier definition, or with ``?``/``:?``.
+
+    A self-reference with no earlier definition (``TAG=${TAG:-latest}``) is kept: the
+    environment's TAG wins over the default anyway, so the default is the value with TAG
+    unset (``latest``).  A bare ``KEY`` line passes the environment through, which is what
+    a bake variable does anyway: it gives ``None`` only if the key is not defined at all.
+    """
+    last: dict[str, EnvEntry] = {}
+    for entry in entries:
+        if not entry.inherited:
+            last[entry.name] = entry
+    defined: dict[str, EnvEntry] = {}
+    defaults: dict[str, Template | None] = {}
+    for entry in entries:
+        if entry.inherited:
+            defaults.setdefault(entry.name, None)
+            continue
+        where = Location(entry.path, entry.line, entry.column)
+        template = entry.template
+        if template is None:
+            assert entry.value is not None
+            template = Template((Literal(entry.value),) if entry.value else ())
+        for name in sorted(template.variables()):
+            earlier = defined.get(name)
+            if name == entry.name:
+                if earlier is not None:
+                    raise UserError(
+                        f"{name} refers to itself after an earlier definition (line "
+                        f"{earlier.line}{_in(earlier, entry)}); a bake variable default "
+                        "cannot refer to its own variable: use another name",
+                        where,
+                    )
+                continue
+            if earlier is None and name in last:
+                later = last[name]
+                raise UserError(
+                    f"{entry.name} refers to {name}, which is defined only later (line "
+                    f"{later.line}{_in(later, entry)}): compose reads it from the environment "
+                    "alone here, a bake variable default would see the later value; move "
+                    f"the definition of {name} up",
+                    where,
+                )
+            if earlier is not None and _differs(earlier, last[name]):
+                later = last[name]
+                raise UserError(
+                    f"{entry.name} refers to {name}, which is defined again later (line "
+                    f"{later.line}{_in(later, entry)}) with another value: compose uses the "
+                    "earlier value here, a bake variable default would see the later one",
+                    where,
+                )
+        if entry.name in template.variables():
+            template = Template(tuple(_without_self(template, entry.name, where)))
+        defaults[entry.name] = template
+        defined[entry.name] = entry
+    return defaults
+
+
+def _without_self(template: Template, name: str, where: Location) -> list[Literal | Substitution]:
+    """``template`` with ``name`` read as unset (merging adjacent literals)."""
+    parts: list[Literal | Substitution] = []
+
+    def add(part: Literal | Substitution) -> None:
+        if isinstance(part, Literal) and parts and isinstance(parts[-1], Literal):
+            parts[-1] = Literal(parts[-1].text + part.text)
+        elif not (isinstance(part, Literal) and not part.text):
+            parts.append(part)
+
+    for part in template.parts:
+        if isinstance(part, Literal):
+            add(part)
+            continue
+        argument = part.argument
+        if part.name != name:
+            if argument is not None and name in argument.variables():
+                argument = Template(tuple(_without_self(argument, name, where)))
+            add(Substitution(part.name, part.operator, argument))
+        elif part.operator in (":-", "-"):
+            assert argument is not None
+            for inner in _without_self(argument, name, where):
+                add(inner)
+        elif part.operator in (":?", "?"):
+            raise UserError(
+                f"{name} requires itself to be set ('${{{name}{part.operator}…}}'): compose "
+                "fails reading the file unless the environment sets it, which a bake "
+                "variable default cannot express; use another name",
+                where,
+            )
+        # `$NAME`, `${NAME:+…}`, `${NAME+…}` with NAME unset: nothing
+    return parts
+
+
+def _in(other: EnvEntry, entry: EnvEntry) -> str:
+    return "" if other.path == entry.path else f" of {other.path}"
+
+
+def _differs(a: EnvEntry, b: EnvEntry) -> bool:
+    return a is not b and (a.value, a.template) != (b.value, b.template)

@@ -78,7 +78,6 @@ class Template:
     def is_literal(self) -> bool:
         return all(isinstance(part, Literal) for part in self.parts)
 
-    @property
     def literal_text(self) -> str:
         """The text of a template without substitutions (``$$`` already folded to ``$``)."""
         if not self.is_literal():

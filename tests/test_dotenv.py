@@ -5,11 +5,13 @@ Expected values were checked against the real `docker compose config` (compose v
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from bakegen.dotenv import EnvEntry, parse_env_file, resolve
+from bakegen.dotenv import EnvEntry, bake_defaults, parse_env_file, resolve
 from bakegen.errors import Location, UserError
-from bakegen.interpolation import Literal, Substitution, Template
+from bakegen.interpolation import Literal, Substitution, Template, evaluate
 
 # (file text, environment, variables compose takes from the file)
 RESOLVE = [
@@ -105,7 +107,7 @@ def test_errors(text: str, fragment: str, line: int, column: int) -> None:
 def test_entries_keep_raw_value_template_and_position() -> None:
     text = "# c\nexport A=1 # comment\nB = \"x\\n\\$y ${A}\" # c\nC='lit ${A}'\nD=${A:-z}#nc\nE\n"
     assert parse_env_file(text, ".env") == [
-        EnvEntry("A", "1", "1", None, Template((Literal("1"),)), 2, 8),
+        EnvEntry("A", "1", "1", None, Template((Literal("1"),)), 2, 8, path=".env"),
         EnvEntry(
             "B",
             "x\\n\\$y ${A}",
@@ -114,8 +116,9 @@ def test_entries_keep_raw_value_template_and_position() -> None:
             Template((Literal("x\n$y "), Substitution("A"))),
             3,
             1,
+            path=".env",
         ),
-        EnvEntry("C", "lit ${A}", "lit ${A}", "'", None, 4, 1),
+        EnvEntry("C", "lit ${A}", "lit ${A}", "'", None, 4, 1, path=".env"),
         EnvEntry(
             "D",
             "${A:-z}#nc",
@@ -124,11 +127,85 @@ def test_entries_keep_raw_value_template_and_position() -> None:
             Template((Substitution("A", ":-", Template((Literal("z"),))), Literal("#nc"))),
             5,
             1,
+            path=".env",
         ),
-        EnvEntry("E", "", "", None, None, 6, 1, inherited=True),
+        EnvEntry("E", "", None, None, None, 6, 1, inherited=True, path=".env"),
     ]
 
 
 def test_interpolates_flag() -> None:
     a, b, c, d = parse_env_file("A=1\nB='2'\nC=\"$A\"\nD\n", ".env")
     assert (a.interpolates, b.interpolates, c.interpolates, d.interpolates) == (True, False, True, False)
+
+
+# ------------------------------------------------------------------- bake defaults
+
+BAKE_DEFAULTS_OK = [
+    "A=1\nB=${A}-x\n",
+    "TAG=${TAG:-latest}\n",
+    "TAG=${TAG-latest}\nX=${TAG:+t}${TAG}\n",
+    "A=${A:+never}${A}x\n",
+    "A=1\nB=${A:-${E}}\nC='${lit}'\nD=\"q$B\"\n",
+    "E\nA=${E:-none}\n",
+    "A=1\nB=$A\nA=1\n",  # redefined with the same value
+    "A=1\nA\nB=${A}\n",  # a bare key never replaces a value
+    "",
+]
+
+
+def _bake_view(defaults: dict[str, Template | None], environ: dict[str, str]) -> dict[str, str]:
+    """What bake variables hold: the environment's value, else the default evaluated."""
+    values: dict[str, str | None] = {}
+
+    def value(name: str, seen: tuple[str, ...] = ()) -> str | None:
+        assert name not in seen, f"cycle through {seen}"
+        if name in environ:
+            return environ[name]
+        template = defaults.get(name)
+        if template is None:
+            return None
+        return evaluate(template, lambda other: value(other, (*seen, name)))
+
+    for name in defaults:
+        values[name] = value(name)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@pytest.mark.parametrize("text", BAKE_DEFAULTS_OK)
+def test_bake_defaults_mean_what_compose_means(text: str) -> None:
+    entries = parse_env_file(text, ".env")
+    defaults = bake_defaults(entries)
+    names = sorted({e.name for e in entries} | {"E"})
+    for combo in itertools.product([None, "", "v"], repeat=len(names)):
+        environ = {n: v for n, v in zip(names, combo) if v is not None}
+        compose_view = {**resolve(entries, environ), **environ}
+        bake_view = {**_bake_view(defaults, environ), **environ}
+        assert bake_view == compose_view, (text, environ)
+
+
+def test_bake_defaults_values() -> None:
+    defaults = bake_defaults(parse_env_file("TAG=${TAG:-latest}\nA='${x}'\nB\nC=${A}$TAG\n", ".env"))
+    assert defaults == {
+        "TAG": Template((Literal("latest"),)),
+        "A": Template((Literal("${x}"),)),
+        "B": None,
+        "C": Template((Substitution("A"), Substitution("TAG"))),
+    }
+
+
+# (env file text, message fragment, line, column)
+BAKE_DEFAULTS_ERRORS = [
+    ("B=${L}\nL=1\n", "B refers to L, which is defined only later (line 2)", 1, 1),
+    ("A=1\nB=$A\nA=2\n", "B refers to A, which is defined again later (line 3)", 2, 1),
+    ("A=1\nA=${A}x\n", "A refers to itself after an earlier definition (line 1)", 2, 1),
+    ("x=1\n  A=${A?}\n", "A requires itself to be set", 2, 3),
+    ("A=${A:-${A:?m}}\n", "A requires itself to be set", 1, 1),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment", "line", "column"), BAKE_DEFAULTS_ERRORS)
+def test_bake_defaults_refuse_what_bake_cannot_say(text: str, fragment: str, line: int, column: int) -> None:
+    with pytest.raises(UserError) as info:
+        bake_defaults(parse_env_file(text, "x/.env"))
+    assert fragment in info.value.message
+    assert info.value.location == Location("x/.env", line, column)

@@ -236,10 +236,10 @@ def test_template_accessors() -> None:
     assert template.variables() == frozenset({"A", "B", "C", "D"})
     assert not template.is_literal()
     with pytest.raises(ValueError):
-        template.literal_text  # noqa: B018
+        template.literal_text()
     literal = parse("a$$b$1")
     assert literal.is_literal()
-    assert literal.literal_text == "a$b$1"
+    assert literal.literal_text() == "a$b$1"
     assert literal.variables() == frozenset()
 
 

@@ -6,7 +6,8 @@ Its behaviour, including its oddities, is reproduced here from observation of th
 
 * ``$$`` is a literal ``$``; ``$NAME`` and ``${NAME}`` substitute (unset → ``""``).
   Names are ``[_A-Za-z][_A-Za-z0-9]*`` (compose matches them case-insensitively, but
-  values are looked up with the exact spelling).
+  values are looked up with the exact spelling; Go's case folding lets ``ſ`` and the
+  Kelvin sign ``K`` into names too).
 * ``${NAME<op>ARG}`` with ``<op>`` one of ``:-`` ``-`` ``:+`` ``+`` ``:?`` ``?``.  The
   argument is itself a template.  Compose finds its end in two steps: the match runs to
   the *last* ``}`` on the same line, then a brace counter cuts it at the first ``}`` that
@@ -45,7 +46,9 @@ OPERATORS = (":-", "-", ":+", "+", ":?", "?")
 # Words that HCL reads as something other than a variable reference.
 HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "endif", "else", "endfor"})
 
-_NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Compose matches names with a case-insensitive `[_a-z][_a-z0-9]*`; Go's case folding makes
+# that also match U+017F (long s, folds to s) and U+212A (Kelvin sign, folds to k).
+_NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\u017f\u212a")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 
 

@@ -63,6 +63,10 @@ VALUES = [
     ("$_", ""),
     ("${_}", ""),
     ("${foo}", ""),  # names are case-sensitive lookups
+    ("[$\u017fx]", "[]"),  # Go's case folding: long s and the Kelvin sign are name chars
+    ("[${\u212a}]", "[]"),
+    ("[$FOO\u017f]", "[]"),
+    ("[$\u00e9]", "[$\u00e9]"),
     ("${FOO}${FOO}", "firstfirst"),
     ("${FOO}}", "first}"),
     # :- (unset or empty)
@@ -375,6 +379,11 @@ def test_to_bake_rejects_hcl_keywords(name: str) -> None:
         bake("${S:-$" + name + "}")
 
 
+def test_to_bake_rejects_names_bake_cannot_declare() -> None:
+    with pytest.raises(InterpolationError, match="not a valid HCL identifier"):
+        bake("$FOO\u017f")
+
+
 def test_to_bake_keyword_check_is_case_sensitive() -> None:
     assert bake("${NULL}").text == "${NULL}"
 
@@ -543,8 +552,9 @@ def test_to_bake_means_what_compose_means(text: str, nullable: bool) -> None:
     template = parse(text)
     try:
         result = to_bake(template, lambda _name: nullable)
-    except InterpolationError:
-        assert "?" in text  # only required-inside-required-message is refused
+    except InterpolationError as error:
+        # refused by design: a `?` check inside another's message; names HCL cannot declare
+        assert "?" in text or "not a valid HCL identifier" in error.message
         return
     names = sorted(template.variables())
     values: list[str | None] = [None, "", "v", "${x}$%{y}\"\\"]

@@ -310,8 +310,9 @@ class BakeTemplate:
     """A compose template compiled for bake.
 
     ``text`` is the content of a bake (HCL) template string, before JSON escaping.
-    ``validations`` are (variable, condition, error_message): ``condition`` is a bare
-    HCL expression (wrap it as ``"${…}"`` in JSON) that is true when the value is fine;
+    ``validations`` are (variable, condition, error_message), ready to be the
+    ``condition`` and ``error_message`` of an entry in ``variable.<variable>.validation``:
+    ``condition`` is a whole-string template ``${…}`` that is true when the value is fine;
     ``error_message`` is bake template text (already escaped) giving compose's message.
     """
 
@@ -394,7 +395,7 @@ class _Compiler:
                     reason = self.pieces(sub.argument, guards)
                 finally:
                     self._in_message = False
-                condition = " || ".join((*guards, check))
+                condition = "${" + " || ".join((*guards, check)) + "}"
                 self.validations.append((name, condition, _message(name, reason)))
             return plain
 

@@ -328,36 +328,36 @@ def test_to_bake_text(text: str, expected: str) -> None:
 
 # (compose template, bake text, validations)
 TO_BAKE_REQUIRED = [
-    ("${N:?m}", '${N != null ? N : ""}', (("N", 'N != null && N != ""', "required variable N is missing a value: m"),)),
-    ("${N?m}", '${N != null ? N : ""}', (("N", "N != null", "required variable N is missing a value: m"),)),
-    ("${S:?m}", "${S}", (("S", 'S != ""', "required variable S is missing a value: m"),)),
+    ("${N:?m}", '${N != null ? N : ""}', (("N", '${N != null && N != ""}', "required variable N is missing a value: m"),)),
+    ("${N?m}", '${N != null ? N : ""}', (("N", "${N != null}", "required variable N is missing a value: m"),)),
+    ("${S:?m}", "${S}", (("S", '${S != ""}', "required variable S is missing a value: m"),)),
     ("${S?m}", "${S}", ()),  # never unset
-    ("${N:?}", '${N != null ? N : ""}', (("N", 'N != null && N != ""', "required variable N is missing a value"),)),
+    ("${N:?}", '${N != null ? N : ""}', (("N", '${N != null && N != ""}', "required variable N is missing a value"),)),
     (
         "${N:?set $${N} or %{x}}",
         '${N != null ? N : ""}',
-        (("N", 'N != null && N != ""', "required variable N is missing a value: set $${N} or %%{x}"),),
+        (("N", '${N != null && N != ""}', "required variable N is missing a value: set $${N} or %%{x}"),),
     ),
     (
         "${N:?need ${S}}",
         '${N != null ? N : ""}',
-        (("N", 'N != null && N != ""', "required variable N is missing a value: need ${S}"),),
+        (("N", '${N != null && N != ""}', "required variable N is missing a value: need ${S}"),),
     ),
     (
         "${N?$S}",
         '${N != null ? N : ""}',
-        (("N", "N != null", 'required variable N is missing a value${S != "" ? ": ${S}" : ""}'),),
+        (("N", "${N != null}", 'required variable N is missing a value${S != "" ? ": ${S}" : ""}'),),
     ),
     # a check inside an argument applies only when that argument is used
     (
         "${S:-${N:?m}}",
         '${S != "" ? S : N != null ? N : ""}',
-        (("N", 'S != "" || N != null && N != ""', "required variable N is missing a value: m"),),
+        (("N", '${S != "" || N != null && N != ""}', "required variable N is missing a value: m"),),
     ),
     (
         "${M-${S:+${N?m}}}",
         '${M != null ? M : S != "" ? (N != null ? N : "") : ""}',
-        (("N", 'M != null || S == "" || N != null', "required variable N is missing a value: m"),),
+        (("N", '${M != null || S == "" || N != null}', "required variable N is missing a value: m"),),
     ),
 ]
 
@@ -529,9 +529,10 @@ def _bake_value(result: BakeTemplate, variables: dict[str, str | None]) -> str:
     """What buildx gives for the template, validations first (or _BakeError)."""
     failed = []
     for _name, condition, message in result.validations:
-        reader = _HclReader(condition, variables)
+        assert condition.startswith("${") and condition.endswith("}")
+        reader = _HclReader(condition[2:-1], variables)
         ok = reader.expression()
-        assert reader.pos == len(condition) and isinstance(ok, bool)
+        assert reader.pos == len(condition) - 3 and isinstance(ok, bool)
         if not ok:
             failed.append(_HclReader(message, variables).template(quoted=False))
     if failed:

@@ -272,7 +272,7 @@ def test_to_bake_matches_compose_through_bake(env: dict[str, str], defaults: str
         for key in keys:
             for name, condition, message in compiled[key][0].validations:
                 variables[name].setdefault("validation", []).append(
-                    {"condition": "${" + condition + "}", "error_message": message}
+                    {"condition": condition, "error_message": message}
                 )
         args = {key: compiled[key][0].text for key in keys}
         return json.dumps({"variable": variables, "target": {"t": {"args": args}}})

@@ -31,17 +31,26 @@ _HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "else", "
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
 
+@dataclass(frozen=True)
+class VariableDefault:
+    """An env-file value as a bake variable default: template text and the variables it reads."""
+
+    text: str | None
+    references: frozenset[str] = frozenset()
+
+
 @dataclass
 class Variables:
     """The bake variables a compiled file declares, and their defaults."""
 
-    defaults: dict[str, str | None] = field(default_factory=dict)  # compose / env-file variables
+    defaults: dict[str, VariableDefault] = field(default_factory=dict)  # compose / env-file variables
     policy: dict[str, str] = field(default_factory=dict)
     validations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
     def nullable(self, name: str) -> bool:
-        return self.defaults.get(name) is None and name not in self.policy
+        default = self.defaults.get(name)
+        return (default is None or default.text is None) and name not in self.policy
 
     def add_validation(self, name: str, condition: str, message: str) -> None:
         rules = self.validations.setdefault(name, [])
@@ -51,7 +60,7 @@ class Variables:
 
 
 class Compiler:
-    def __init__(self, project: Any, policy: Policy, env_defaults: Mapping[str, str | None]) -> None:
+    def __init__(self, project: Any, policy: Policy, env_defaults: Mapping[str, VariableDefault]) -> None:
         self.project = project
         self.policy = policy
         self.output_dir = policy.root / Path(policy.output_json).parent
@@ -97,8 +106,12 @@ class Compiler:
                 f"variable name '{name}' is an HCL keyword and cannot be a bake variable; rename it",
                 location,
             )
+        if name in self.variables.used:
+            return
         self.variables.used.add(name)
-        self.variables.defaults.setdefault(name, None)
+        # An env-file default may read other variables: they must be declared too.
+        for reference in self.variables.defaults.get(name, VariableDefault(None)).references:
+            self._use_variable(reference, location)
 
     def literal(self, raw: Any, location: Location | None, what: str) -> str:
         """A value that bake needs at compile time (it decides structure): no variables."""
@@ -573,7 +586,7 @@ class Compiler:
             if name in self.variables.policy:
                 entry: dict[str, Any] = {"default": self.variables.policy[name]}
             elif name in self.variables.used:
-                entry = {"default": self.variables.defaults.get(name)}
+                entry = {"default": self.variables.defaults.get(name, VariableDefault(None)).text}
             else:
                 entry = {"default": ""}
             if name in self.variables.validations:
@@ -584,7 +597,9 @@ class Compiler:
         return dict(sorted(declared.items()))
 
 
-def compile_bake(project: Any, policy: Policy, env_defaults: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+def compile_bake(
+    project: Any, policy: Policy, env_defaults: Mapping[str, VariableDefault] | None = None
+) -> dict[str, Any]:
     return Compiler(project, policy, env_defaults or {}).compile()
 
 

@@ -27,11 +27,11 @@ def display_path(path: Path) -> str:
     return Path(relative).as_posix() if not relative.startswith("../../..") else path.as_posix()
 
 
-def load_compose(policy: Policy) -> tuple[Any, dict[str, str | None]]:
+def load_compose(policy: Policy) -> tuple[Any, dict[str, Any]]:
     from bakegen.compose.loader import load_project
 
     env_defaults = load_env_defaults(policy)
-    static_env = {name: value for name, value in env_defaults.items() if value is not None and "${" not in value}
+    static_env = static_values(env_defaults)
     files = [policy.root / name for name in policy.compose_files]
     for path, name in zip(files, policy.compose_files):
         if not path.is_file():
@@ -40,30 +40,52 @@ def load_compose(policy: Policy) -> tuple[Any, dict[str, str | None]]:
     return project, env_defaults
 
 
-def load_env_defaults(policy: Policy) -> dict[str, str | None]:
-    """Values of the policy's env files, as bake variable defaults (bake template text)."""
+def load_env_defaults(policy: Policy) -> dict[str, Any]:
+    """Values of the policy's env files as bake variable defaults (bake template text).
+
+    compose reads them at run time; bake cannot read a file, so the values travel as defaults
+    that the environment still overrides, as it does for compose.
+    """
     if not policy.env_files:
         return {}
-    from bakegen.dotenv import parse_env_file
+    from bakegen.dotenv import bake_defaults, parse_env_file
     from bakegen.interpolation import to_bake
 
-    defaults: dict[str, str | None] = {}
+    entries = []
     for name in policy.env_files:
         path = policy.root / name
+        shown = display_path(path)
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = path.read_bytes().decode("utf-8-sig")
         except FileNotFoundError:
-            raise UserError(f"env file not found: {display_path(path)} (listed in compose.env_files)") from None
-        except UnicodeDecodeError:
-            raise UserError(f"env file is not UTF-8: {display_path(path)}") from None
-        for entry in parse_env_file(text, display_path(path)):
-            template = getattr(entry, "template", None)
-            if template is not None:
-                defaults[entry.name] = to_bake(template, lambda _name: True).text
-            else:
-                value = entry.value
-                defaults[entry.name] = None if value is None else value.replace("${", "$${").replace("%{", "%%{")
-    return defaults
+            raise UserError(f"env file not found: {shown} (listed in compose.env_files)") from None
+        except UnicodeDecodeError as error:
+            raise UserError(f"{shown}: env file is not valid UTF-8 (byte {error.start})") from None
+        except OSError as error:
+            raise UserError(f"cannot read env file {shown}: {error.strerror}") from None
+        entries.extend(parse_env_file(text, shown))
+    templates = bake_defaults(entries)
+
+    def nullable(name: str) -> bool:
+        return templates.get(name) is None and name not in dict(policy.variables)
+
+    from bakegen.compiler import VariableDefault
+
+    return {
+        name: VariableDefault(None, frozenset())
+        if template is None
+        else VariableDefault(to_bake(template, nullable).text, template.variables())
+        for name, template in templates.items()
+    }
+
+
+def static_values(defaults: dict[str, Any]) -> dict[str, str]:
+    """Defaults that are plain text: what structural strings (include paths…) may use."""
+    return {
+        name: default.text.replace("$${", "${").replace("%%{", "%{")
+        for name, default in defaults.items()
+        if default.text is not None and not default.references and "${" not in default.text.replace("$${", "")
+    }
 
 
 def compile_policy(policy: Policy) -> dict[str, Any]:

@@ -1,0 +1,227 @@
+"""Lints over the combination of policy, compose project and compiled bake file.
+
+Each rule returns Problems; ``bakegen validate`` prints them in (file, line, column) order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bakegen.errors import Location
+from bakegen.pipeline import display_path
+from bakegen.policy import Policy
+from bakegen.problems import Problem
+
+
+class LintContext:
+    def __init__(self, policy: Policy, project: Any, bake: dict[str, Any]) -> None:
+        self.policy = policy
+        self.project = project
+        self.bake = bake
+        self.policy_display = display_path(policy.path)
+
+    def policy_location(self, *path: Any) -> Location:
+        node = self.policy.locations
+        location = getattr(node, "location", None) or Location(self.policy_display, 1, 1)
+        for part in path:
+            finder = getattr(node, "item_location" if isinstance(node, list) else "value_location", None)
+            try:
+                location = finder(part) if finder else location
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        return location if isinstance(location, Location) else Location(self.policy_display, 1, 1)
+
+    def policy_key_location(self, section: str, key: str) -> Location:
+        container = self.policy.locations
+        try:
+            return container[section].key_location(key)  # type: ignore[no-any-return]
+        except (AttributeError, KeyError, TypeError):
+            return self.policy_location(section)
+
+    def service_location(self, name: str) -> Location:
+        spec = self.project.services[name]
+        location = getattr(spec, "location", None)
+        if isinstance(location, Location):
+            return location
+        files = getattr(self.project, "files", [])
+        return Location(display_path(Path(files[0])) if files else "compose.yaml", 1, 1)
+
+    def build_services(self) -> list[str]:
+        return sorted(name for name, spec in self.project.services.items() if "build" in spec.data)
+
+
+def lint(context: LintContext) -> list[Problem]:
+    problems: list[Problem] = []
+    for rule in RULES:
+        problems.extend(rule(context))
+    return problems
+
+
+def shared_scope(context: LintContext) -> Iterator[Problem]:
+    cache = context.policy.cache
+    if cache.scope == "shared" and cache.export != "none" and cache.backend not in ("none", "inline"):
+        if len(context.bake["target"]) > 1:
+            yield Problem(
+                context.policy_location("cache", "scope"),
+                "warning",
+                f"{len(context.bake['target'])} targets export to one shared cache scope; each export "
+                "replaces the scope's index, so only the last target keeps its cache; use per-service",
+                "shared-cache-scope",
+            )
+
+
+def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:
+    seen: dict[str, str] = {}
+    for name, target in sorted(context.bake["target"].items()):
+        entries = target.get("cache-to", [])
+        if isinstance(entries, str):
+            entries = re.findall(r'"(type=[^"]*)"', entries) if entries.startswith("${") else [entries]
+        for entry in entries:
+            if entry == "type=inline":
+                continue
+            destination = ",".join(part for part in entry.split(",") if not part.startswith(("mode=", "ignore-error=")))
+            if destination in seen and seen[destination] != name:
+                yield Problem(
+                    context.service_location(name) if name in context.project.services else context.policy_location("cache"),
+                    "error",
+                    f"targets '{seen[destination]}' and '{name}' export cache to the same destination "
+                    f"'{destination}'; each export overwrites the other",
+                    "duplicate-cache-destination",
+                )
+            seen.setdefault(destination, name)
+
+
+def image_name_from_directory(context: LintContext) -> Iterator[Problem]:
+    if context.policy.project or getattr(context.project, "name", None):
+        return
+    for name in context.build_services():
+        if not context.project.services[name].data.get("image"):
+            yield Problem(
+                context.service_location(name),
+                "warning",
+                f"service '{name}' has no image: and the project has no name:, so its image name "
+                "depends on the checkout directory's name; set compose.project in the policy or name: in compose",
+                "image-name-from-directory",
+            )
+
+
+def unknown_services(context: LintContext) -> Iterator[Problem]:
+    services = set(context.project.services)
+    build_services = context.build_services()
+    for name, _ in context.policy.services:
+        if name not in services:
+            yield Problem(
+                context.policy_key_location("services", name),
+                "error",
+                f"policy names service '{name}', which the compose project does not define",
+                "unknown-service",
+            )
+    for section, patterns in (("include", context.policy.include), ("exclude", context.policy.exclude)):
+        for index, pattern in enumerate(patterns):
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in build_services):
+                yield Problem(
+                    context.policy_location("targets", section, index),
+                    "warning",
+                    f"targets.{section} pattern '{pattern}' matches no build service",
+                    "glob-matches-nothing",
+                )
+    for group, patterns in context.policy.groups:
+        for index, pattern in enumerate(patterns):
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in build_services):
+                yield Problem(
+                    context.policy_location("targets", "groups", group, index),
+                    "warning",
+                    f"group '{group}' entry '{pattern}' matches no build service",
+                    "glob-matches-nothing",
+                )
+
+
+def unlisted_env_file(context: LintContext) -> Iterator[Problem]:
+    listed = {(context.policy.root / name).resolve() for name in context.policy.env_files}
+    directory = Path(getattr(context.project, "project_directory", context.policy.root))
+    dotenv = directory / ".env"
+    if dotenv.is_file() and dotenv.resolve() not in listed:
+        yield Problem(
+            Location(display_path(dotenv)),
+            "warning",
+            "compose reads this .env, but the policy does not list it in compose.env_files, so the "
+            "bake file does not carry its values; list it (and commit it) or remove it",
+            "unlisted-env-file",
+        )
+
+
+def missing_paths(context: LintContext) -> Iterator[Problem]:
+    output_dir = context.policy.root / Path(context.policy.output_json).parent
+    for name, target in sorted(context.bake["target"].items()):
+        context_path = target.get("context", ".")
+        if "${" in context_path or re.match(r"^[a-z][a-z0-9+.-]*://|^git@", context_path):
+            continue
+        directory = output_dir / context_path
+        location = context.service_location(_service_of(context, name))
+        if not directory.is_dir():
+            yield Problem(location, "error", f"build context '{context_path}' of '{name}' does not exist", "missing-context")
+            continue
+        dockerfile = target.get("dockerfile", "Dockerfile")
+        if "dockerfile-inline" not in target and "${" not in dockerfile and not (directory / dockerfile).is_file():
+            yield Problem(
+                location, "error", f"dockerfile '{dockerfile}' of '{name}' does not exist in its context", "missing-dockerfile"
+            )
+
+
+def bake_run_directory(context: LintContext) -> Iterator[Problem]:
+    parent = Path(context.policy.output_json).parent
+    if parent != Path("."):
+        yield Problem(
+            context.policy_location("output", "json"),
+            "warning",
+            f"bake resolves context paths from the directory it runs in: run 'docker buildx bake' from "
+            f"{parent.as_posix()}/ (or set BUILDX_BAKE_FILE_RELATIVE_PATHS=1)",
+            "bake-run-directory",
+        )
+
+
+def policy_variable_shadows_compose(context: LintContext) -> Iterator[Problem]:
+    compose_variables = {
+        name for name, variable in context.bake.get("variable", {}).items() if variable.get("default") is None
+    }
+    for name, _ in context.policy.variables:
+        if name in compose_variables or _used_by_compose(context, name):
+            yield Problem(
+                context.policy_key_location("variables", name),
+                "warning",
+                f"variable '{name}' is also used by the compose file; its policy default changes what "
+                "compose's ${" + name + "} means in the bake file",
+                "variable-shadows-compose",
+            )
+
+
+def _used_by_compose(context: LintContext, name: str) -> bool:
+    pattern = re.compile(r"\$\{?" + re.escape(name) + r"\b")
+    for spec in context.project.services.values():
+        if pattern.search(repr(spec.data.get("build", ""))) or pattern.search(repr(spec.data.get("image", ""))):
+            return True
+    return False
+
+
+def _service_of(context: LintContext, target: str) -> str:
+    for name in context.project.services:
+        if name.replace(".", "_") == target:
+            return str(name)
+    return target
+
+
+RULES = (
+    shared_scope,
+    duplicate_cache_destinations,
+    image_name_from_directory,
+    unknown_services,
+    unlisted_env_file,
+    missing_paths,
+    bake_run_directory,
+    policy_variable_shadows_compose,
+)

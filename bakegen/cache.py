@@ -228,7 +228,7 @@ class CacheCompiler:
             return reads, [], on, None
         return reads, writes, on, write_on
 
-    def local_for_target(self, service: str, skip: bool) -> tuple[list[str], list[str], str | None]:
+    def local_for_target(self, service: str, mode: str | None, skip: bool) -> tuple[list[str], list[str], str | None]:
         """The opt-in laptop cache: a local directory used when the main backend is off."""
         local = self.cache.local
         if local is None or skip or self.cache.backend == "local":
@@ -237,6 +237,6 @@ class CacheCompiler:
         directory = f"{local.dir.rstrip('/')}/{service}"
         return (
             [f'"type=local,src={directory}"'],
-            [f'"type=local,dest={directory},mode=max"'],
+            [f'"type=local,dest={directory},mode={mode or self.cache.mode}"'],
             switch_condition(local.enabled),
         )

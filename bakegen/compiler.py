@@ -555,7 +555,7 @@ class Compiler:
 
     def _apply_cache(self, name: str, target: dict[str, Any], overrides: ServicePolicy) -> None:
         reads, writes, read_on, write_on = self.cache.for_target(target_name(name), overrides.cache_mode, overrides.cache_skip)
-        local_reads, local_writes, local_on = self.cache.local_for_target(target_name(name), overrides.cache_skip)
+        local_reads, local_writes, local_on = self.cache.local_for_target(target_name(name), overrides.cache_mode, overrides.cache_skip)
         for key, main, main_on, local in (
             ("cache-from", reads, read_on, local_reads),
             ("cache-to", writes, write_on, local_writes),

@@ -27,7 +27,7 @@ def hcl_value(value: Any, indent: str = "") -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        items = "".join(f"{inner}{quote_template(str(key))} = {hcl_value(item, inner)}\n" for key, item in value.items())
+        items = "".join(f"{inner}{quote_template(str(key))} = {hcl_value(item, inner)}\n" for key, item in sorted(value.items()))
         return "{\n" + items + indent + "}"
     raise TypeError(f"cannot render {type(value).__name__} as HCL")
 

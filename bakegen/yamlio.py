@@ -1,0 +1,439 @@
+"""YAML with positions: every mapping and sequence knows where it, its keys and its values are.
+
+``load_yaml(text, path)`` composes the node graph with libyaml (``yaml.CSafeLoader``) when
+PyYAML was built with it, then builds the Python values here, so that:
+
+* maps are ``YamlMap`` (a ``dict``) and sequences ``YamlList`` (a ``list``), each with
+  ``.location`` and the 1-based ``Location`` of every key / value / item;
+* a duplicate key at any level is an error (compose rejects them; PyYAML silently keeps
+  the last one), merged ``<<`` keys excepted, as YAML defines;
+* alias expansion is budgeted (``MAX_ALIAS_NODES``), recursive aliases and nesting deeper
+  than ``MAX_DEPTH`` fail cleanly (libyaml itself stops at 1000 nesting levels);
+* compose's ``!reset`` and ``!override`` tags are kept on the parent container
+  (``YamlMap.tag_of(key)`` / ``YamlList.tag_of(index)``) so a merge can honour them: a
+  ``!reset`` value is ``None``, an ``!override`` value is the value as written.
+
+Scalars: ``schema="yaml11"`` (the default) types them as PyYAML's SafeLoader does (YAML 1.1:
+``yes``/``on`` are booleans, ``0755`` is octal, ``2001-12-14`` a timestamp; here timestamps
+stay strings). ``schema="compose"`` types them as compose's Go YAML decoder (go-yaml v3)
+does: only ``true``/``false`` (three spellings) are booleans, ``yes``/``on``/``y`` are
+strings, ``0o17``/``0x1F``/``0b11`` and old-style ``017`` are ints, ``1_000`` is 1000.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bakegen.errors import Location, UserError
+
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "YamlList",
+    "YamlMap",
+    "load_yaml",
+    "load_yaml_documents",
+]
+
+MAX_ALIAS_NODES = 100_000  # nodes built again through aliases, all documents together
+MAX_DEPTH = 200  # levels of nesting after alias expansion; compose files use about ten
+
+Schema = Literal["yaml11", "compose"]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_COMPOSE_TAGS = ("!reset", "!override")
+# YAML's printable set (1.1 and 1.2 agree): C0 controls other than tab/LF/CR, DEL, C1
+# controls other than NEL, surrogates and the two non-characters are not allowed anywhere.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+class YamlMap(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where it and each of its keys and values were written."""
+
+    location: Location
+
+    def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.location = location
+        self._keys: dict[Any, Location] = {}
+        self._values: dict[Any, Location] = {}
+        self._tags: dict[Any, str] = {}
+
+    def key_location(self, key: Any) -> Location:
+        if key not in self:
+            raise KeyError(key)
+        return self._keys.get(key, self.location)
+
+    def value_location(self, key: Any) -> Location:
+        if key not in self:
+            raise KeyError(key)
+        return self._values.get(key, self.location)
+
+    def tag_of(self, key: Any) -> str | None:
+        """``!reset`` / ``!override`` when the value carried that compose tag."""
+        return self._tags.get(key)
+
+    def put(
+        self,
+        key: Any,
+        value: Any,
+        key_location: Location | None = None,
+        value_location: Location | None = None,
+        tag: str | None = None,
+    ) -> None:
+        """Set a value together with its positions (``m[k] = v`` keeps the old ones)."""
+        self[key] = value
+        self._keys[key] = key_location or self.location
+        self._values[key] = value_location or key_location or self.location
+        if tag:
+            self._tags[key] = tag
+        else:
+            self._tags.pop(key, None)
+
+    def copy_entry(self, source: YamlMap, key: Any, value: Any = None, *, keep_value: bool = False) -> None:
+        """Copy one entry of ``source`` (value replaced unless ``keep_value``), positions included."""
+        self.put(
+            key,
+            source[key] if keep_value else value,
+            source.key_location(key),
+            source.value_location(key),
+            source.tag_of(key),
+        )
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._keys.pop(key, None)
+        self._values.pop(key, None)
+        self._tags.pop(key, None)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._keys.pop(key, None)
+        self._values.pop(key, None)
+        self._tags.pop(key, None)
+        return super().pop(key, *default)
+
+    def __reduce__(self) -> Any:  # copy/pickle keep the positions
+        return (_rebuild_map, (self.location, dict(self), self._keys, self._values, self._tags))
+
+
+class YamlList(list):  # type: ignore[type-arg]
+    """A sequence that remembers where it and each of its items were written."""
+
+    location: Location
+
+    def __init__(self, location: Location, items: Any = ()) -> None:
+        super().__init__(items)
+        self.location = location
+        self._items: list[Location] = [location] * len(self)
+        self._tags: dict[int, str] = {}
+
+    def item_location(self, index: int) -> Location:
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._items[index] if len(self._items) == len(self) else self.location
+
+    def tag_of(self, index: int) -> str | None:
+        return self._tags.get(index)
+
+    def add(self, value: Any, location: Location | None = None, tag: str | None = None) -> None:
+        """Append a value with its position."""
+        if len(self._items) != len(self):  # plain list operations happened: positions lost
+            self._items = [self.location] * len(self)
+        self.append(value)
+        self._items.append(location or self.location)
+        if tag:
+            self._tags[len(self) - 1] = tag
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_list, (self.location, list(self), self._items, self._tags))
+
+
+def _rebuild_map(location: Location, items: dict[Any, Any], keys: Any, values: Any, tags: Any) -> YamlMap:
+    result = YamlMap(location, items)
+    result._keys, result._values, result._tags = dict(keys), dict(values), dict(tags)
+    return result
+
+
+def _rebuild_list(location: Location, items: list[Any], positions: Any, tags: Any) -> YamlList:
+    result = YamlList(location, items)
+    result._items, result._tags = list(positions), dict(tags)
+    return result
+
+
+# -- entry points -----------------------------------------------------------------------------
+def load_yaml(text: str | bytes, path: str, *, schema: Schema = "yaml11") -> Any:
+    """The one document of a YAML file; an empty file is an error."""
+    documents = load_yaml_documents(text, path, schema=schema)
+    if not documents:
+        raise UserError("the file is empty; expected a YAML document", Location(path, 1, 1))
+    if len(documents) > 1:
+        raise UserError("expected a single YAML document, found several", _second_document(text, path))
+    return documents[0]
+
+
+def load_yaml_documents(text: str | bytes, path: str, *, schema: Schema = "yaml11") -> list[Any]:
+    """Every document of a YAML stream (compose reads them one after the other)."""
+    text = _decode(text, path)
+    _check_characters(text, path)
+    builder = _Builder(path, schema)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as error:
+        raise _syntax_error(error, path) from None
+    except yaml.YAMLError as error:  # reader errors carry no mark
+        raise UserError(f"invalid YAML: {_first_line(str(error))}", Location(path)) from None
+    except RecursionError:  # only the pure-Python composer recurses (libyaml stops at 1000)
+        raise UserError("YAML nesting is too deep", Location(path)) from None
+    return [builder.build(node) for node in nodes if node is not None]
+
+
+# -- text checks -------------------------------------------------------------------------------
+def _decode(text: str | bytes, path: str) -> str:
+    if isinstance(text, str):
+        return text.removeprefix("\ufeff")
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if text.startswith(bom):
+            text, encoding = text[len(bom) :], name
+            break
+    try:
+        return text.decode(encoding)
+    except UnicodeDecodeError as error:
+        line, column = _line_column_of_byte(text, error.start)
+        raise UserError(
+            f"the file is not valid UTF-8 (byte 0x{text[error.start]:02x})", Location(path, line, column)
+        ) from None
+
+
+def _line_column_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    head = data[:offset]
+    line = head.count(b"\n") + 1
+    last = head.rsplit(b"\n", 1)[-1]
+    return line, len(last.decode("utf-8", errors="replace")) + 1
+
+
+def _check_characters(text: str, path: str) -> None:
+    match = _FORBIDDEN.search(text)
+    if match is None:
+        return
+    offset = match.start()
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    raise UserError(
+        f"control character U+{ord(match.group()):04X} is not allowed in YAML", Location(path, line, column)
+    )
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, path: str) -> UserError:
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or "invalid YAML"
+    if error.context and error.context_mark is not None and mark is error.problem_mark:
+        problem = f"{problem} ({error.context} at line {error.context_mark.line + 1})"
+    location = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
+    return UserError(f"invalid YAML: {_first_line(problem)}", location)
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _second_document(text: str | bytes, path: str) -> Location:
+    decoded = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+    for number, line in enumerate(decoded.splitlines(), 1):
+        if number > 1 and line.startswith("---"):
+            return Location(path, number, 1)
+    return Location(path)
+
+
+# -- building values ---------------------------------------------------------------------------
+class _Builder:
+    """Builds values from nodes, counting alias expansions and guarding depth and cycles."""
+
+    def __init__(self, path: str, schema: Schema) -> None:
+        self.path = path
+        self.schema = schema
+        self.visited: set[int] = set()
+        self.expanded = 0
+        self.active: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.resolver = yaml.resolver.Resolver()
+
+    def where(self, node: Node) -> Location:
+        mark = node.start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def build(self, node: Node, depth: int = 0) -> Any:
+        identity = id(node)
+        if identity in self.active:
+            raise UserError("recursive YAML alias: a node refers to itself", self.where(node))
+        if identity in self.visited:
+            self.expanded += 1
+            if self.expanded > MAX_ALIAS_NODES:
+                raise UserError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)",
+                    self.where(node),
+                )
+        else:
+            self.visited.add(identity)
+        if depth > MAX_DEPTH:
+            raise UserError(f"YAML nesting is deeper than {MAX_DEPTH} levels", self.where(node))
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        self.active.add(identity)
+        try:
+            if isinstance(node, MappingNode):
+                return self.mapping(node, depth)
+            return self.sequence(node, depth)
+        finally:
+            self.active.discard(identity)
+
+    # scalars
+    def scalar(self, node: ScalarNode) -> Any:
+        plain = not node.style  # None (pure-Python composer) or "" (libyaml) when plain
+        implicit_tag = self.resolver.resolve(ScalarNode, node.value, (True, False)) if plain else None
+        if node.tag in _COMPOSE_TAGS:
+            # `!override 5` is typed as the untagged scalar would be.
+            if not plain:
+                return node.value
+            return _compose_plain_scalar(node.value) if self.schema == "compose" else self._typed(node, implicit_tag)
+        if plain and self.schema == "compose" and node.tag == implicit_tag:
+            return _compose_plain_scalar(node.value)
+        return self._typed(node, node.tag)
+
+    def _typed(self, node: ScalarNode, tag: str | None) -> Any:
+        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
+            return node.value
+        if tag == "tag:yaml.org,2002:binary":
+            raise UserError("binary (!!binary) values are not supported", self.where(node))
+        if tag is None or not tag.startswith("tag:yaml.org,2002:") or tag == _MERGE_TAG:
+            raise UserError(f"unsupported YAML tag {tag}", self.where(node))
+        try:
+            return self.constructor.construct_object(ScalarNode(tag, node.value, node.start_mark, node.end_mark))
+        except yaml.YAMLError as error:
+            raise UserError(f"invalid value for {tag}: {_first_line(str(error))}", self.where(node)) from None
+
+    # collections
+    def _container_tag(self, node: Node) -> str | None:
+        if node.tag in _COMPOSE_TAGS:
+            return node.tag
+        if node.tag.startswith("!"):
+            raise UserError(f"unsupported YAML tag {node.tag}", self.where(node))
+        return None
+
+    def child(self, node: Node, depth: int) -> tuple[Any, str | None]:
+        """A value and the compose tag it carries; a ``!reset`` value is not built."""
+        tag = node.tag if node.tag in _COMPOSE_TAGS else None
+        if tag == "!reset":
+            return None, tag
+        return self.build(node, depth + 1), tag
+
+    def sequence(self, node: SequenceNode, depth: int) -> YamlList:
+        self._container_tag(node)
+        result = YamlList(self.where(node))
+        for item in node.value:
+            value, tag = self.child(item, depth)
+            result.add(value, self.where(item), tag)
+        return result
+
+    def mapping(self, node: MappingNode, depth: int) -> YamlMap:
+        self._container_tag(node)
+        result = YamlMap(self.where(node))
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merges.extend(self.merge_sources(value_node))
+                continue
+            key = self.key(key_node, depth)
+            if key in result:
+                first = result.key_location(key)
+                raise UserError(
+                    f"duplicate key '{key}' (first defined at line {first.line}, column {first.column})",
+                    self.where(key_node),
+                )
+            value, tag = self.child(value_node, depth)
+            result.put(key, value, self.where(key_node), self.where(value_node), tag)
+        # YAML merge keys: explicit keys win, then earlier sources over later ones.
+        for source in merges:
+            values = self.build(source, depth + 1)
+            for key in values:
+                if key not in result:
+                    result.copy_entry(values, key, keep_value=True)
+        return result
+
+    def key(self, node: Node, depth: int) -> Any:
+        if not isinstance(node, ScalarNode):
+            raise UserError("a mapping key must be a scalar", self.where(node))
+        return self.build(node, depth + 1)
+
+    def merge_sources(self, node: Node) -> list[Node]:
+        """``<<: *a`` or ``<<: [*a, *b]``."""
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise UserError("a merge key (<<) expects a mapping or a list of mappings", self.where(source))
+        return list(sources)
+
+
+# -- compose's scalar typing (go-yaml v3 resolve) -----------------------------------------------
+_GO_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_GO_INT = re.compile(r"^[-+]?(0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$")
+
+
+def _compose_plain_scalar(text: str) -> Any:
+    if text in ("", "~", "null", "Null", "NULL"):
+        return None
+    if text in ("true", "True", "TRUE"):
+        return True
+    if text in ("false", "False", "FALSE"):
+        return False
+    if text in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"):
+        return float("inf")
+    if text in ("-.inf", "-.Inf", "-.INF"):
+        return float("-inf")
+    if text in (".nan", ".NaN", ".NAN"):
+        return float("nan")
+    if not text or not (text[0].isdigit() or text[0] in "+-."):
+        return text
+    plain = text.replace("_", "")
+    if _GO_INT.match(plain):
+        return _go_int(plain, text)
+    if _GO_FLOAT.match(plain):
+        return float(plain)
+    return text
+
+
+def _go_int(plain: str, text: str) -> Any:
+    sign = -1 if plain.startswith("-") else 1
+    digits = plain.lstrip("+-")
+    lowered = digits.lower()
+    if lowered.startswith(("0b", "0o", "0x")):
+        value = int(digits, 0)
+    elif len(digits) > 1 and digits.startswith("0"):
+        value = int(digits, 8)  # go-yaml v3 still reads YAML 1.1's 0755 as octal
+    else:
+        value = int(digits)
+    value *= sign
+    # Values that do not fit an int64 are not ints for Go (they become floats or strings).
+    if -(2**63) <= value < 2**63:
+        return value
+    return float(plain) if _GO_FLOAT.match(plain) else text
+
+
+def iter_locations(value: Any) -> Iterator[tuple[Any, Location]]:
+    """Every (scalar, location) below a loaded value: for scans that report positions."""
+    stack: list[tuple[Any, Location | None]] = [(value, getattr(value, "location", None))]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, YamlMap):
+            stack.extend((item, current.value_location(key)) for key, item in current.items())
+        elif isinstance(current, YamlList):
+            stack.extend((item, current.item_location(index)) for index, item in enumerate(current))
+        elif where is not None:
+            yield current, where

@@ -1,0 +1,175 @@
+"""yamlio: values, positions, compose tags, and hostile input."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from bakegen.errors import Location, UserError
+from bakegen.yamlio import MAX_ALIAS_NODES, YamlList, YamlMap, load_yaml, load_yaml_documents
+
+
+def error_of(text: str | bytes, **kwargs: object) -> str:
+    with pytest.raises(UserError) as caught:
+        load_yaml(text, "f.yml", **kwargs)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+def test_positions_of_keys_values_and_items() -> None:
+    data = load_yaml("top:\n  key: value\n  list:\n    - a\n    - {b: 1}\n", "f.yml")
+    assert isinstance(data, YamlMap)
+    assert data.location == Location("f.yml", 1, 1)
+    top = data["top"]
+    assert top.key_location("key") == Location("f.yml", 2, 3)
+    assert top.value_location("key") == Location("f.yml", 2, 8)
+    items = top["list"]
+    assert isinstance(items, YamlList)
+    assert items.location == Location("f.yml", 4, 5)
+    assert items.item_location(0) == Location("f.yml", 4, 7)
+    assert items.item_location(1) == Location("f.yml", 5, 7)
+    assert items[1].key_location("b") == Location("f.yml", 5, 8)
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    data = load_yaml("é: [ü, v]\n", "f.yml")
+    assert data["é"].item_location(1) == Location("f.yml", 1, 8)
+
+
+def test_unknown_keys_raise_key_error() -> None:
+    data = load_yaml("a: 1\n", "f.yml")
+    with pytest.raises(KeyError):
+        data.value_location("b")
+    with pytest.raises(IndexError):
+        load_yaml("[1]\n", "f.yml").item_location(3)
+
+
+def test_yaml11_scalars_by_default() -> None:
+    data = load_yaml("a: yes\nb: 0755\nc: on\nd: 1_000\ne: ~\nf: 2001-12-14\ng: '1'\nh: 1.5\n", "f.yml")
+    assert data == {"a": True, "b": 493, "c": True, "d": 1000, "e": None, "f": "2001-12-14", "g": "1", "h": 1.5}
+
+
+def test_compose_schema_scalars_follow_go_yaml() -> None:
+    text = "a: yes\nb: 0755\nc: on\nd: 1_000\ne: 0o17\nf: 0x1F\ng: True\nh: !!str 5\ni: n\nj: 1e3\nk: Null\n"
+    data = load_yaml(text, "f.yml", schema="compose")
+    assert data == {
+        "a": "yes", "b": 493, "c": "on", "d": 1000, "e": 15, "f": 31,
+        "g": True, "h": "5", "i": "n", "j": 1000.0, "k": None,
+    }
+
+
+def test_anchors_aliases_and_merge_keys() -> None:
+    text = (
+        "base: &base {a: 1, b: 2}\n"
+        "other: &other {b: 3, c: 4}\n"
+        "one:\n  <<: *base\n  a: 9\n"
+        "many:\n  <<: [*base, *other]\n"
+        "copy: *base\n"
+    )
+    data = load_yaml(text, "f.yml")
+    assert data["one"] == {"a": 9, "b": 2}
+    assert data["many"] == {"a": 1, "b": 2, "c": 4}  # earlier sources win
+    assert data["copy"] == {"a": 1, "b": 2}
+    assert data["copy"] is not data["base"]  # expanded, not shared
+    assert data["one"].key_location("a") == Location("f.yml", 5, 3)
+    assert data["one"].key_location("b") == Location("f.yml", 1, 20)  # where the anchor wrote it
+
+
+def test_compose_tags_are_kept_on_the_parent() -> None:
+    data = load_yaml("a: !reset []\nb: !override {x: 1}\nc: !override 5\nd: [!reset x, y]\n", "f.yml")
+    assert data.tag_of("a") == "!reset" and data["a"] is None
+    assert data.tag_of("b") == "!override" and data["b"] == {"x": 1}
+    assert data["c"] == 5 and data.tag_of("c") == "!override"
+    assert data["d"].tag_of(0) == "!reset" and data["d"].tag_of(1) is None
+    assert data.tag_of("zzz") is None
+
+
+def test_positions_survive_deepcopy() -> None:
+    data = copy.deepcopy(load_yaml("a:\n  b: [1]\n", "f.yml"))
+    assert data["a"].value_location("b") == Location("f.yml", 2, 6)
+    assert data["a"]["b"].item_location(0) == Location("f.yml", 2, 7)
+
+
+def test_several_documents() -> None:
+    assert load_yaml_documents("a: 1\n---\nb: 2\n", "f.yml") == [{"a": 1}, {"b": 2}]
+    assert error_of("a: 1\n---\nb: 2\n") == "f.yml:2:1: error: expected a single YAML document, found several"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\na: 2\n", "f.yml:2:1: error: duplicate key 'a' (first defined at line 1, column 1)"),
+        ("x:\n  - {b: 1, b: 2}\n", "f.yml:2:12: error: duplicate key 'b' (first defined at line 2, column 6)"),
+        ("", "f.yml:1:1: error: the file is empty; expected a YAML document"),
+        ("# nothing\n", "f.yml:1:1: error: the file is empty; expected a YAML document"),
+        ("a: [1\n", "f.yml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1)"),
+        ("a: b: c\n", "f.yml:1:5: error: invalid YAML: mapping values are not allowed in this context"),
+        ("\t- a\n", "f.yml:1:1: error: invalid YAML: found character that cannot start any token (while scanning for the next token at line 1)"),
+        ("a: !foo x\n", "f.yml:1:4: error: unsupported YAML tag !foo"),
+        ("a: !!binary aGk=\n", "f.yml:1:4: error: binary (!!binary) values are not supported"),
+        ("<<: 1\n", "f.yml:1:5: error: a merge key (<<) expects a mapping or a list of mappings"),
+        ("? [a]\n: 1\n", "f.yml:1:3: error: a mapping key must be a scalar"),
+        ("a: &a [*a]\n", "f.yml:1:4: error: recursive YAML alias: a node refers to itself"),
+    ],
+)
+def test_errors(text: str, message: str) -> None:
+    assert error_of(text) == message
+
+
+def test_merge_key_duplicates_are_not_errors() -> None:
+    assert load_yaml("b: &b {a: 1}\nc:\n  <<: *b\n  a: 2\n", "f.yml")["c"] == {"a": 2}
+
+
+def test_alias_bomb_is_stopped() -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev, name = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    message = error_of("\n".join(lines) + "\n")
+    assert message.endswith(f"error: YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)")
+
+
+def test_modest_alias_reuse_is_fine() -> None:
+    text = "a: &a {k: [1, 2, 3]}\n" + "".join(f"s{i}: *a\n" for i in range(1000))
+    assert len(load_yaml(text, "f.yml")) == 1001
+
+
+@pytest.mark.parametrize("depth", [300, 1000, 100_000])
+def test_deep_flow_nesting_fails_cleanly(depth: int) -> None:
+    message = error_of("[" * depth + "]" * depth)
+    assert "error: " in message and ("nesting" in message or "deeper" in message)
+
+
+def test_deep_block_nesting_fails_cleanly() -> None:
+    text = "".join("  " * i + "a:\n" for i in range(5000))
+    assert "exceeded maximum nesting depth" in error_of(text)
+
+
+def test_alias_chains_cannot_nest_past_the_limit() -> None:
+    lines = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 300)]
+    assert "nesting is deeper than" in error_of("\n".join(lines) + "\n")
+
+
+def test_encodings() -> None:
+    assert load_yaml("a: é\n".encode(), "f.yml") == {"a": "é"}
+    assert load_yaml(b"\xef\xbb\xbfa: 1\n", "f.yml") == {"a": 1}
+    assert load_yaml("\ufeffa: 1\n", "f.yml") == {"a": 1}
+    assert load_yaml("a: 1\n".encode("utf-16"), "f.yml") == {"a": 1}
+    assert error_of(b"a: 1\nb: \xff\n") == "f.yml:2:4: error: the file is not valid UTF-8 (byte 0xff)"
+    assert error_of(b"a: \xc3\n") == "f.yml:1:4: error: the file is not valid UTF-8 (byte 0xc3)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: \x00\n", "f.yml:1:4: error: control character U+0000 is not allowed in YAML"),
+        ("a: b\nc: d\x1b\n", "f.yml:2:5: error: control character U+001B is not allowed in YAML"),
+        ("a: \x7f\n", "f.yml:1:4: error: control character U+007F is not allowed in YAML"),
+    ],
+)
+def test_control_characters(text: str, message: str) -> None:
+    assert error_of(text) == message
+
+
+def test_escaped_control_characters_are_values() -> None:
+    assert load_yaml('k: "\\x00\\t"\n', "f.yml") == {"k": "\x00\t"}

@@ -1,0 +1,195 @@
+"""Each compose build key maps in one place: one case per key, exact bake output."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bakegen.errors import UserError
+from bakegen.pipeline import compile_policy
+from bakegen.policy import load_policy
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # messages show paths relative to the current directory
+
+
+POLICY = "version: 1\ncompose: {files: [compose.yaml]}\ntargets: {load: false}\ncache: {backend: none}\n"
+
+
+def compile_compose(tmp_path: Path, compose: str, policy: str = POLICY, files: dict[str, str] | None = None) -> dict[str, Any]:
+    (tmp_path / "compose.yaml").write_text(textwrap.dedent(compose))
+    (tmp_path / "bakegen.yaml").write_text(policy)
+    for name, text in (files or {}).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return compile_policy(load_policy(tmp_path / "bakegen.yaml", "bakegen.yaml"))
+
+
+CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("shorthand", "services:\n  web:\n    build: ./web\n", {"context": "web", "tags": ["p-web"]}),
+    ("context-default", "services:\n  web:\n    build: {dockerfile: D}\n", {"context": ".", "dockerfile": "D", "tags": ["p-web"]}),
+    (
+        "git-context",
+        "services:\n  web:\n    build: https://github.com/acme/web.git#main:src\n",
+        {"context": "https://github.com/acme/web.git#main:src", "tags": ["p-web"]},
+    ),
+    (
+        "dockerfile-variable",
+        "services:\n  web:\n    build: {context: ., dockerfile: 'Dockerfile${S:--multi}'}\n",
+        {
+            "context": ".",
+            "dockerfile": 'Dockerfile${S != null && S != "" ? S : "-multi"}',
+            "tags": ["p-web"],
+        },
+    ),
+    (
+        "args-map-and-list",
+        "services:\n  a:\n    build: {context: ., args: {N: 2, B: true, E: '', X: null}}\n"
+        "  b:\n    build: {context: ., args: [A=1, 'C=x=y', D]}\n",
+        {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["p-a"]},
+    ),
+    (
+        "labels-list",
+        "services:\n  web:\n    build: {context: ., labels: [a=1, b]}\n",
+        {"context": ".", "labels": {"a": "1", "b": ""}, "tags": ["p-web"]},
+    ),
+    (
+        "image-and-build-tags",
+        "services:\n  web:\n    image: 'reg/web:${TAG-dev}'\n    build: {context: ., tags: [reg/web:extra]}\n",
+        {"context": ".", "tags": ["reg/web:extra", 'reg/web:${TAG != null ? TAG : "dev"}']},
+    ),
+    (
+        "scalars-and-switches",
+        "services:\n  web:\n    build:\n      context: .\n      target: prod\n      network: host\n      pull: true\n"
+        "      no_cache: true\n      privileged: true\n      shm_size: 128m\n      platforms: [linux/amd64, linux/arm64]\n",
+        {
+            "context": ".",
+            "target": "prod",
+            "network": "host",
+            "pull": True,
+            "no-cache": True,
+            "entitlements": ["security.insecure"],
+            "shm-size": "134217728",
+            "platforms": ["linux/amd64", "linux/arm64"],
+            "tags": ["p-web"],
+        },
+    ),
+    (
+        "ulimits-and-hosts",
+        "services:\n  web:\n    build:\n      context: .\n      ulimits: {nproc: 512, nofile: {soft: 1, hard: 2}}\n"
+        "      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n",
+        {
+            "context": ".",
+            "ulimits": ["nofile=1:2", "nproc=512"],
+            "extra-hosts": {"h1": "1.2.3.4", "h2": "::1"},
+            "tags": ["p-web"],
+        },
+    ),
+    (
+        "additional-contexts",
+        "services:\n  base:\n    build: ./base\n  web:\n    build:\n      context: ./web\n"
+        "      additional_contexts: {b: 'service:base', img: 'docker-image://alpine', dir: ./shared}\n",
+        {
+            "context": "web",
+            "contexts": {"b": "target:base", "img": "docker-image://alpine", "dir": "shared"},
+            "tags": ["p-web"],
+        },
+    ),
+    (
+        "dockerfile-inline-escapes",
+        "services:\n  web:\n    build:\n      context: .\n      dockerfile_inline: \"FROM a\\nRUN echo $$HOME %{x} ${V:-v}\\n\"\n",
+        {
+            "context": ".",
+            "dockerfile-inline": 'FROM a\nRUN echo $HOME %%{x} ${V != null && V != "" ? V : "v"}\n',
+            "tags": ["p-web"],
+        },
+    ),
+    (
+        "cache-from-to",
+        "services:\n  web:\n    build: {context: ., cache_from: [type=gha, 'user/app:cache'], cache_to: ['type=local,dest=/tmp/c']}\n",
+        {"context": ".", "cache-from": ["type=gha", "user/app:cache"], "cache-to": ["type=local,dest=/tmp/c"], "tags": ["p-web"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "compose", "expected"), CASES, ids=[case[0] for case in CASES])
+def test_build_key_mapping(tmp_path: Path, name: str, compose: str, expected: dict[str, Any]) -> None:
+    compose = "name: p\n" + compose
+    bake = compile_compose(tmp_path, compose)
+    first = sorted(bake["target"])[0] if name != "additional-contexts" else "web"
+    assert bake["target"][first] == expected
+
+
+def test_secrets_and_ssh(tmp_path: Path) -> None:
+    compose = """\
+        name: p
+        services:
+          web:
+            build:
+              context: .
+              secrets: [s1, {source: s2, target: token}]
+              ssh: [default, key=/tmp/id]
+        secrets:
+          s1: {file: ./s.txt}
+          s2: {environment: SEC}
+        """
+    bake = compile_compose(tmp_path, compose)
+    target = bake["target"]["web"]
+    assert target["secret"] == ["id=s1,type=file,src=s.txt", "id=token,type=env,env=SEC"]
+    assert target["ssh"] == ["default", "key=/tmp/id"]
+
+
+def test_variables_declared_with_null_default_and_required_validation(tmp_path: Path) -> None:
+    compose = "name: p\nservices:\n  web:\n    image: 'r/web:${TAG:?set TAG}'\n    build: .\n"
+    bake = compile_compose(tmp_path, compose)
+    assert bake["variable"] == {
+        "TAG": {
+            "default": None,
+            "validation": [
+                {"condition": '${TAG != null && TAG != ""}', "error_message": "required variable TAG is missing a value: set TAG"}
+            ],
+        }
+    }
+
+
+def test_env_file_values_become_defaults(tmp_path: Path) -> None:
+    policy = POLICY + "compose: {files: [compose.yaml], env_files: [.env]}\n"
+    policy = policy.replace("compose: {files: [compose.yaml]}\n", "", 1)
+    compose = "name: p\nservices:\n  web:\n    image: 'r/web:${TAG}'\n    build: .\n"
+    bake = compile_compose(tmp_path, compose, policy, {".env": "TAG=1.2\nUNUSED=x\n"})
+    assert bake["variable"] == {"TAG": {"default": "1.2"}}
+    assert bake["target"]["web"]["tags"] == ["r/web:${TAG}"]
+
+
+def test_dotted_service_becomes_underscored_target_and_groups(tmp_path: Path) -> None:
+    policy = POLICY + "targets: {load: false, groups: {api: ['web.*']}}\n"
+    policy = policy.replace("targets: {load: false}\n", "", 1)
+    bake = compile_compose(tmp_path, "name: p\nservices:\n  web.api:\n    build: .\n  db:\n    image: postgres\n", policy)
+    assert sorted(bake["target"]) == ["web_api"]
+    assert bake["group"] == {"api": {"targets": ["web_api"]}, "default": {"targets": ["web_api"]}}
+    assert bake["target"]["web_api"]["tags"] == ["p-web.api"]
+
+
+def test_profiles_do_not_hide_build_services(tmp_path: Path) -> None:
+    bake = compile_compose(tmp_path, "name: p\nservices:\n  tool:\n    build: .\n    profiles: [tools]\n")
+    assert list(bake["target"]) == ["tool"]
+
+
+def test_context_starting_with_a_variable_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError) as raised:
+        compile_compose(tmp_path, "name: p\nservices:\n  web:\n    build: {context: '${DIR}'}\n")
+    assert str(raised.value).startswith("compose.yaml:4:22: error: a build context that starts with a variable")
+
+
+def test_output_is_deterministic_json(tmp_path: Path) -> None:
+    from bakegen.render import render_json
+
+    bake = compile_compose(tmp_path, "name: p\nservices:\n  b:\n    build: .\n  a:\n    build: .\n")
+    text = render_json(bake).decode()
+    assert list(json.loads(text)) == ["//", "group", "target"]
+    assert text == render_json(compile_compose(tmp_path, "name: p\nservices:\n  a:\n    build: .\n  b:\n    build: .\n")).decode()

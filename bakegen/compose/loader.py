@@ -1,0 +1,363 @@
+"""A compose project as docker compose v2 reads it, before interpolation.
+
+The reference is ``docker compose config --no-interpolate`` (compose-go v2 ``loader``):
+
+1. ``-f`` files (or discovered ones) are read in order, every YAML document of each;
+2. each document is normalized (``normalize``), then its ``extends`` are applied
+   (within the document, or from another file), then its ``include`` entries are loaded
+   as sub-projects and their services imported (a differing service of the same name is
+   an error), and only then is it merged onto the previous documents (``merge``);
+3. sequences unique by key are de-duplicated (compose's ``EnforceUnicity``).
+
+Values stay exactly as written (``${…}`` included).  Only strings that decide which files
+are read (``include`` paths, env files and project directories, ``extends.file`` and
+``extends.service``) are interpolated now, with ``static_env``: bakegen's output must not
+depend on the environment, so a variable missing from ``static_env`` there is an error.
+
+Relative paths: every value compose resolves against a directory (a local build
+``context``, local ``additional_contexts``, ``build.ssh`` keys, a secret's ``file``, a
+service's ``env_file``) is a ``PathValue(base_dir, raw, location)`` whose ``base_dir`` is
+the directory compose resolves it against.  Like compose, that is the *project directory*
+for every ``-f`` file (not the override file's own directory), the other file's directory
+for a service extended from another file, and the included project's directory for an
+included file.  ``raw`` is never resolved here because it may still contain ``${…}``;
+``PathValue.resolved()`` joins a literal one.  compose also expands a leading ``~``;
+that is machine-specific and left to the compiler to reject.
+
+``project_directory`` plays compose's ``--project-directory``; without it the directory of
+the first file is the project directory, as in compose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bakegen.compose.merge import enforce_unicity, merge
+from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
+from bakegen.compose.normalize import Normalizer, kind
+from bakegen.errors import Location, UserError
+from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
+
+__all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "discover_files", "load_project"]
+
+# compose-go cli/options.go, in order of preference.
+DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_FILES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
+_RESOURCES = ("services", "volumes", "networks", "secrets", "configs", "models")
+
+
+def load_project(
+    files: list[Path],
+    *,
+    project_directory: Path | None = None,
+    static_env: Mapping[str, str] = {},  # noqa: B006 - read only
+) -> ComposeProject:
+    paths = [_absolute(Path(f)) for f in files] if files else discover_files(project_directory or Path.cwd())
+    directory = _absolute(Path(project_directory)) if project_directory is not None else paths[0].parent
+    loader = _ProjectLoader(static_env)
+    model = loader.load_files(paths, directory, chain=[])
+    if not model:
+        raise UserError("empty compose file", Location(_display(paths[0])))
+    return _project(model, directory, loader)
+
+
+def discover_files(directory: Path) -> list[Path]:
+    """compose's discovery: the first default name found here or in a parent, and its override."""
+    current = _absolute(directory)
+    while True:
+        found = [current / name for name in DEFAULT_FILES if (current / name).is_file()]
+        if found:
+            overrides = [current / name for name in OVERRIDE_FILES if (current / name).is_file()]
+            return found[:1] + overrides[:1]
+        if current.parent == current:
+            raise UserError(
+                f"no compose file found in {_display(_absolute(directory))} or its parents "
+                f"(looked for {', '.join(DEFAULT_FILES)})"
+            )
+        current = current.parent
+
+
+class _ProjectLoader:
+    def __init__(self, static_env: Mapping[str, str]) -> None:
+        self.static_env = static_env
+        self.files: list[Path] = []
+        self.service_dirs: dict[int, Path] = {}  # id(service mapping) → its project directory
+        self.extends_cache: dict[Path, YamlMap] = {}
+
+    # -- files -----------------------------------------------------------------------------
+    def read(self, path: Path, base_dir: Path, referenced_at: Location | None = None) -> list[YamlMap]:
+        display = _display(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise UserError(f"compose file not found: {display}", referenced_at) from None
+        except IsADirectoryError:
+            raise UserError(f"{display} is a directory, expected a compose file", referenced_at) from None
+        except OSError as error:
+            raise UserError(f"cannot read {display}: {error.strerror}", referenced_at) from None
+        if path not in self.files:
+            self.files.append(path)
+        normalizer = Normalizer(base_dir)
+        return [normalizer.document(doc, display) for doc in load_yaml_documents(data, display, schema="compose")]
+
+    def load_files(
+        self,
+        paths: list[Path],
+        working_dir: Path,
+        chain: list[Path],
+        at: Location | None = None,
+        include_dir: Path | None = None,
+    ) -> YamlMap:
+        """compose's loadYamlModel: documents merged in order, extends and include applied.
+
+        Relative paths resolve against ``working_dir``; ``include`` paths against
+        ``include_dir`` (they differ only for an include with a ``project_directory``).
+        """
+        merged = YamlMap(Location(_display(paths[0])))
+        for path in paths:
+            for doc in self.read(path, working_dir, at):
+                self.apply_extends(doc, path, working_dir)
+                self.apply_include(doc, include_dir or working_dir, [*chain, path])
+                merged = merge(merged, doc)
+        return enforce_unicity(merged)  # type: ignore[no-any-return]
+
+    # -- static interpolation ----------------------------------------------------------------
+    def static(self, text: str, location: Location, what: str) -> str:
+        if "$" not in text:
+            return text
+        try:
+            from bakegen.interpolation import InterpolationError, RequiredVariableError, evaluate, parse
+        except ImportError:  # interpolation not available: only literal text can be used
+            return text
+        missing: list[str] = []
+
+        def lookup(name: str) -> str | None:
+            value = self.static_env.get(name)
+            if value is None and name not in missing:
+                missing.append(name)
+            return value
+
+        try:
+            value = evaluate(parse(text), lookup)
+        except InterpolationError as error:
+            raise UserError(error.message, location) from None
+        except RequiredVariableError as error:
+            if not missing:
+                raise UserError(error.message, location) from None
+            value = ""
+        if missing:
+            raise UserError(
+                f"{what} '{text}' needs variable(s) {', '.join(missing)}, which must be known when "
+                "bakegen runs (set them in an env file listed in compose.env_files)",
+                location,
+            )
+        return value
+
+    # -- extends -----------------------------------------------------------------------------
+    def apply_extends(self, doc: YamlMap, path: Path, base_dir: Path) -> None:
+        services = doc.get("services")
+        if not isinstance(services, YamlMap):
+            return
+        for name in list(services):
+            self.extend(name, services, path, base_dir, [])
+
+    def extend(self, name: str, services: YamlMap, path: Path, base_dir: Path, chain: list[tuple[str, Path]]) -> Any:
+        service = services[name]
+        if not isinstance(service, YamlMap) or "extends" not in service or service["extends"] is None:
+            return service
+        extends = service["extends"]
+        ref = self.static(extends["service"], extends.value_location("service"), "extends.service")
+        if "file" in extends:
+            file_location = extends.value_location("file")
+            raw_file = self.static(extends["file"], file_location, "extends.file")
+            ref_path = _join(base_dir, raw_file)
+            ref_services = self.extends_source(ref_path, file_location)
+            if ref not in ref_services:
+                raise UserError(
+                    f'cannot extend service "{name}" in {_display(path)}: service "{ref}" not found in {raw_file}',
+                    extends.value_location("service"),
+                )
+            ref_dir = ref_path.parent
+        else:
+            if ref not in services:
+                raise UserError(
+                    f'cannot extend service "{name}" in {_display(path)}: service "{ref}" not found',
+                    extends.value_location("service"),
+                )
+            ref_path, ref_services, ref_dir = path, services, base_dir
+        here = (name, path)
+        if (ref, ref_path) in [*chain, here]:
+            steps = " extends ".join(f"{service} in {_display(file)}" for service, file in [*chain, here, (ref, ref_path)])
+            raise UserError(f"circular extends: {steps}", extends.value_location("service"))
+        base = self.extend(ref, ref_services, ref_path, ref_dir, [*chain, here])
+        if base is None:
+            return service
+        merged = merge(base, service, ("services", "x"))
+        merged.pop("extends", None)
+        services.put(name, merged, services.key_location(name), services.value_location(name), services.tag_of(name))
+        return merged
+
+    def extends_source(self, path: Path, at: Location) -> YamlMap:
+        """Another file's services, read as compose does for extends: no include, no extends."""
+        if path not in self.extends_cache:
+            merged = YamlMap(Location(_display(path)))
+            for doc in self.read(path, path.parent, at):
+                merged = merge(merged, doc)
+            services = merged.get("services")
+            if not isinstance(services, YamlMap):
+                raise UserError(f"cannot extend a service from {_display(path)}: it has no services section", at)
+            self.extends_cache[path] = services
+        return self.extends_cache[path]
+
+    # -- include -----------------------------------------------------------------------------
+    def apply_include(self, doc: YamlMap, working_dir: Path, chain: list[Path]) -> None:
+        entries = doc.get("include")
+        if entries is None:
+            doc.pop("include", None)
+            return
+        if not isinstance(entries, YamlList):
+            raise UserError(f"`include` must be a list, got {kind(entries)}", doc.value_location("include"))
+        for index, entry in enumerate(entries):
+            self.include_one(doc, entry, entries.item_location(index), working_dir, chain)
+        doc.pop("include")
+
+    def include_one(self, doc: YamlMap, entry: Any, location: Location, working_dir: Path, chain: list[Path]) -> None:
+        if isinstance(entry, str):
+            entry_map = YamlMap(location)
+            entry_map.put("path", entry, location, location)
+            entry = entry_map
+        if not isinstance(entry, YamlMap):
+            raise UserError(f"an include entry must be a path or a mapping, got {kind(entry)}", location)
+        for key in entry:
+            if key not in ("path", "env_file", "project_directory"):
+                raise UserError(f"include: unknown key '{key}' (expected path, env_file, project_directory)", entry.key_location(key))
+        paths = [_join(working_dir, p) for p in self.strings(entry, "path", required=True)]
+        main = paths[0]
+        if main in chain:
+            steps = " includes ".join(_display(p) for p in [*chain, main])
+            raise UserError(f"include cycle detected: {steps}", location)
+        if "project_directory" in entry:
+            raw = self.strings(entry, "project_directory", single=True)[0]
+            project_dir = _join(working_dir, raw)
+            # compose-go resolves the included files' paths against ResourceLoader.Dir of
+            # the project directory: the directory itself when it exists, else its parent.
+            paths_dir = project_dir if os.path.isabs(raw) or project_dir.is_dir() else project_dir.parent
+        else:
+            project_dir = paths_dir = main.parent
+        for env_file in self.strings(entry, "env_file"):
+            env_path = _join(working_dir, env_file)
+            if not env_path.is_file():
+                raise UserError(f"include env_file not found: {_display(env_path)}", entry.value_location("env_file"))
+        imported = self.load_files(paths, paths_dir, chain, location, include_dir=project_dir)
+        for service in (imported.get("services") or {}).values():
+            self.service_dirs.setdefault(id(service), paths_dir)
+        self.import_resources(imported, doc, location)
+
+    def strings(self, entry: YamlMap, key: str, *, required: bool = False, single: bool = False) -> list[str]:
+        if key not in entry or entry[key] is None:
+            if required:
+                raise UserError(f"include: `{key}` is required", entry.location)
+            return []
+        value = entry[key]
+        if isinstance(value, str):
+            values: list[tuple[str, Location]] = [(value, entry.value_location(key))]
+        elif isinstance(value, YamlList) and not single and all(isinstance(v, str) for v in value):
+            values = [(v, value.item_location(i)) for i, v in enumerate(value)]
+        else:
+            expected = "a string" if single else "a string or a list of strings"
+            raise UserError(f"include.{key} must be {expected}, got {kind(value)}", entry.value_location(key))
+        if not values:
+            raise UserError(f"include.{key} must not be empty", entry.value_location(key))
+        return [self.static(text, where, f"include {key}") for text, where in values]
+
+    def import_resources(self, imported: YamlMap, doc: YamlMap, at: Location) -> None:
+        """compose's importResources: a resource defined on both sides must be identical."""
+        for kind_name in _RESOURCES:
+            source = imported.get(kind_name)
+            if not isinstance(source, YamlMap):
+                continue
+            target = doc.get(kind_name)
+            if not isinstance(target, YamlMap):
+                target = YamlMap(source.location)
+                doc.put(kind_name, target, at, at)
+            for name, value in source.items():
+                if name in target:
+                    if target[name] == value:
+                        continue
+                    raise UserError(f"{kind_name}.{name} conflicts with imported resource", target.key_location(name))
+                target.copy_entry(source, name, keep_value=True)
+
+
+# -- the project ---------------------------------------------------------------------------------
+def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> ComposeProject:
+    secrets_model = model.get("secrets")
+    secrets: dict[str, YamlMap] = (
+        {name: value for name, value in secrets_model.items() if isinstance(value, YamlMap)}
+        if isinstance(secrets_model, YamlMap)
+        else {}
+    )
+    services: dict[str, ServiceSpec] = {}
+    services_model = model.get("services")
+    if isinstance(services_model, YamlMap):
+        for name, data in services_model.items():
+            if not isinstance(data, YamlMap):
+                data = YamlMap(services_model.value_location(name))
+            services[name] = ServiceSpec(
+                name=name,
+                data=data,
+                location=services_model.key_location(name),
+                base_dir=loader.service_dirs.get(id(data), directory),
+                secrets=_build_secrets(data, secrets),
+            )
+    name = model.get("name")
+    return ComposeProject(
+        name=None if name is None else str(name),
+        name_location=model.value_location("name") if "name" in model else None,
+        project_directory=directory,
+        files=list(loader.files),
+        services=services,
+        secrets=secrets,
+        model=model,
+    )
+
+
+def _build_secrets(service: YamlMap, secrets: dict[str, YamlMap]) -> dict[str, YamlMap]:
+    build = service.get("build")
+    entries = build.get("secrets") if isinstance(build, YamlMap) else None
+    if not isinstance(entries, list):
+        return {}
+    used: dict[str, YamlMap] = {}
+    for entry in entries:
+        source = entry.get("source") if isinstance(entry, dict) else entry
+        if isinstance(source, str) and source in secrets:
+            used[source] = secrets[source]
+    return used
+
+
+def _absolute(path: Path) -> Path:
+    return Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
+
+
+def _join(base: Path, raw: str) -> Path:
+    expanded = os.path.expanduser(raw) if raw.startswith("~") else raw
+    return Path(os.path.normpath(Path(base) / expanded))
+
+
+def _display(path: Path) -> str:
+    """Paths in messages are relative to the current directory where that is short."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path.as_posix()
+    return path.as_posix() if relative.startswith(os.pardir + os.sep + os.pardir) else Path(relative).as_posix()
+
+
+__all__ += ["PathValue"]

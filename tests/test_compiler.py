@@ -31,12 +31,12 @@ def compile_compose(tmp_path: Path, compose: str, policy: str = POLICY, files: d
 
 
 CASES: list[tuple[str, str, dict[str, Any]]] = [
-    ("shorthand", "services:\n  web:\n    build: ./web\n", {"context": "web", "tags": ["p-web"]}),
-    ("context-default", "services:\n  web:\n    build: {dockerfile: D}\n", {"context": ".", "dockerfile": "D", "tags": ["p-web"]}),
+    ("shorthand", "services:\n  web:\n    build: ./web\n", {"context": "web", "tags": ["${BAKEGEN_PROJECT}-web"]}),
+    ("context-default", "services:\n  web:\n    build: {dockerfile: D}\n", {"context": ".", "dockerfile": "D", "tags": ["${BAKEGEN_PROJECT}-web"]}),
     (
         "git-context",
         "services:\n  web:\n    build: https://github.com/acme/web.git#main:src\n",
-        {"context": "https://github.com/acme/web.git#main:src", "tags": ["p-web"]},
+        {"context": "https://github.com/acme/web.git#main:src", "tags": ["${BAKEGEN_PROJECT}-web"]},
     ),
     (
         "dockerfile-variable",
@@ -44,19 +44,19 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {
             "context": ".",
             "dockerfile": 'Dockerfile${S != null && S != "" ? S : "-multi"}',
-            "tags": ["p-web"],
+            "tags": ["${BAKEGEN_PROJECT}-web"],
         },
     ),
     (
         "args-map-and-list",
         "services:\n  a:\n    build: {context: ., args: {N: 2, B: true, E: '', X: null}}\n"
         "  b:\n    build: {context: ., args: [A=1, 'C=x=y', D]}\n",
-        {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["p-a"]},
+        {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["${BAKEGEN_PROJECT}-a"]},
     ),
     (
         "labels-list",
         "services:\n  web:\n    build: {context: ., labels: [a=1, b]}\n",
-        {"context": ".", "labels": {"a": "1", "b": ""}, "tags": ["p-web"]},
+        {"context": ".", "labels": {"a": "1", "b": ""}, "tags": ["${BAKEGEN_PROJECT}-web"]},
     ),
     (
         "image-and-build-tags",
@@ -76,7 +76,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "entitlements": ["security.insecure"],
             "shm-size": "134217728",
             "platforms": ["linux/amd64", "linux/arm64"],
-            "tags": ["p-web"],
+            "tags": ["${BAKEGEN_PROJECT}-web"],
         },
     ),
     (
@@ -87,7 +87,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
             "context": ".",
             "ulimits": ["nofile=1:2", "nproc=512"],
             "extra-hosts": {"h1": "1.2.3.4", "h2": "::1"},
-            "tags": ["p-web"],
+            "tags": ["${BAKEGEN_PROJECT}-web"],
         },
     ),
     (
@@ -97,7 +97,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {
             "context": "web",
             "contexts": {"b": "target:base", "img": "docker-image://alpine", "dir": "shared"},
-            "tags": ["p-web"],
+            "tags": ["${BAKEGEN_PROJECT}-web"],
         },
     ),
     (
@@ -106,13 +106,13 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         {
             "context": ".",
             "dockerfile-inline": 'FROM a\nRUN echo $HOME %%{x} ${V != null && V != "" ? V : "v"}\n',
-            "tags": ["p-web"],
+            "tags": ["${BAKEGEN_PROJECT}-web"],
         },
     ),
     (
         "cache-from-to",
         "services:\n  web:\n    build: {context: ., cache_from: [type=gha, 'user/app:cache'], cache_to: ['type=local,dest=/tmp/c']}\n",
-        {"context": ".", "cache-from": ["type=gha", "user/app:cache"], "cache-to": ["type=local,dest=/tmp/c"], "tags": ["p-web"]},
+        {"context": ".", "cache-from": ["type=gha", "user/app:cache"], "cache-to": ["type=local,dest=/tmp/c"], "tags": ["${BAKEGEN_PROJECT}-web"]},
     ),
 ]
 
@@ -166,13 +166,32 @@ def test_env_file_values_become_defaults(tmp_path: Path) -> None:
     assert bake["target"]["web"]["tags"] == ["r/web:${TAG}"]
 
 
+def test_implicit_image_name_follows_compose_project_name_at_build_time(tmp_path: Path) -> None:
+    bake = compile_compose(tmp_path, "name: My_App\nservices:\n  web:\n    build: .\n")
+    assert bake["target"]["web"]["tags"] == ["${BAKEGEN_PROJECT}-web"]
+    assert bake["variable"] == {
+        "BAKEGEN_PROJECT": {
+            "default": '${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? regex_replace(regex_replace('
+            'lower(COMPOSE_PROJECT_NAME), "[^a-z0-9_-]", ""), "^[_-]+", "") : "my_app"}'
+        },
+        "COMPOSE_PROJECT_NAME": {"default": None},
+    }
+
+
+def test_policy_project_is_like_dash_p(tmp_path: Path) -> None:
+    policy = POLICY.replace("compose: {files: [compose.yaml]}", "compose: {files: [compose.yaml], project: shop}")
+    bake = compile_compose(tmp_path, "name: other\nservices:\n  web:\n    build: .\n", policy)
+    assert bake["target"]["web"]["tags"] == ["shop-web"]
+    assert "variable" not in bake
+
+
 def test_dotted_service_becomes_underscored_target_and_groups(tmp_path: Path) -> None:
     policy = POLICY + "targets: {load: false, groups: {api: ['web.*']}}\n"
     policy = policy.replace("targets: {load: false}\n", "", 1)
     bake = compile_compose(tmp_path, "name: p\nservices:\n  web.api:\n    build: .\n  db:\n    image: postgres\n", policy)
     assert sorted(bake["target"]) == ["web_api"]
     assert bake["group"] == {"api": {"targets": ["web_api"]}, "default": {"targets": ["web_api"]}}
-    assert bake["target"]["web_api"]["tags"] == ["p-web.api"]
+    assert bake["target"]["web_api"]["tags"] == ["${BAKEGEN_PROJECT}-web.api"]
 
 
 def test_profiles_do_not_hide_build_services(tmp_path: Path) -> None:
@@ -191,5 +210,5 @@ def test_output_is_deterministic_json(tmp_path: Path) -> None:
 
     bake = compile_compose(tmp_path, "name: p\nservices:\n  b:\n    build: .\n  a:\n    build: .\n")
     text = render_json(bake).decode()
-    assert list(json.loads(text)) == ["//", "group", "target"]
+    assert list(json.loads(text)) == ["//", "group", "target", "variable"]
     assert text == render_json(compile_compose(tmp_path, "name: p\nservices:\n  a:\n    build: .\n  b:\n    build: .\n")).decode()

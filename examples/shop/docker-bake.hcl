@@ -4,7 +4,15 @@ variable "API_URL" {
   default = null
 }
 
+variable "BAKEGEN_PROJECT" {
+  default = "${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? regex_replace(regex_replace(lower(COMPOSE_PROJECT_NAME), "[^a-z0-9_-]", ""), "^[_-]+", "") : "shop"}"
+}
+
 variable "BUILD_PROFILE" {
+  default = null
+}
+
+variable "COMPOSE_PROJECT_NAME" {
   default = null
 }
 
@@ -65,7 +73,7 @@ target "frontend" {
     "linux/amd64",
   ]
   tags = [
-    "shop-frontend",
+    "${BAKEGEN_PROJECT}-frontend",
   ]
 }
 
@@ -77,7 +85,7 @@ target "gateway" {
     "type=docker",
   ]
   tags = [
-    "shop-gateway",
+    "${BAKEGEN_PROJECT}-gateway",
   ]
 }
 
@@ -93,7 +101,7 @@ target "migrate" {
     "type=docker",
   ]
   tags = [
-    "shop-migrate",
+    "${BAKEGEN_PROJECT}-migrate",
   ]
 }
 

@@ -103,6 +103,14 @@ class Compiler:
             self.variables.add_validation(name, condition, message)
         return compiled.text  # type: ignore[no-any-return]
 
+    def _check_syntax(self, raw: str, location: Location | None) -> None:
+        from bakegen.interpolation import InterpolationError, parse
+
+        try:
+            parse(raw)
+        except InterpolationError as error:
+            raise UserError(error.message, _shift(location, error.offset)) from None
+
     def _use_variable(self, name: str, location: Location | None) -> None:
         if name in _HCL_KEYWORDS:
             raise UserError(
@@ -225,8 +233,12 @@ class Compiler:
         """
         for spec in self.project.services.values():
             for value, location in _strings(spec.data, getattr(spec, "location", None)):
-                if "$" in value and "?" in value:
+                if "$" not in value:
+                    continue
+                if "?" in value:
                     self.template(value, location)
+                else:
+                    self._check_syntax(value, location)
 
     # -- one target -------------------------------------------------------------------------
     def compile_target(self, name: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Each rule returns Problems; ``bakegen validate`` prints them in (file, line, col
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,7 +81,11 @@ def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:
     for name, target in sorted(context.bake["target"].items()):
         entries = target.get("cache-to", [])
         if isinstance(entries, str):
-            entries = re.findall(r'"(type=[^"]*)"', entries) if entries.startswith("${") else [entries]
+            # The policy's own entries, compiled into one conditional list; a shared scope
+            # is reported once by shared_scope, not once per pair of targets.
+            if context.policy.cache.scope == "shared":
+                continue
+            entries = re.findall(r'"(type=[^"]*)"', entries)
         for entry in entries:
             if entry == "type=inline":
                 continue
@@ -161,7 +166,7 @@ def missing_paths(context: LintContext) -> Iterator[Problem]:
         context_path = target.get("context", ".")
         if "${" in context_path or re.match(r"^[a-z][a-z0-9+.-]*://|^git@", context_path):
             continue
-        directory = output_dir / context_path
+        directory = Path(os.path.normpath(output_dir / context_path))
         location = context.service_location(_service_of(context, name))
         if not directory.is_dir():
             yield Problem(location, "error", f"build context '{context_path}' of '{name}' does not exist", "missing-context")

@@ -1,0 +1,90 @@
+"""`bakegen validate`: schema problems and lints, one line each, in file order."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bakegen.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "shop"
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_example_is_clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(EXAMPLE, tmp_path / "shop")
+    monkeypatch.chdir(tmp_path / "shop")
+    assert main(["validate", "--strict"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_lints(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "services:\n  web:\n    build: ./web\n  api:\n    build: ./api\n  db:\n    image: postgres\n",
+        "web/Dockerfile": "FROM scratch\n",
+        ".env": "A=1\n",
+        "bakegen.yaml": "version: 1\ntargets:\n  include: ['*', 'nothing*']\ncache:\n  scope: shared\nservices:\n  ghost: {skip: true}\n",
+    })
+    assert main(["validate"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so the bake "
+        "file does not carry its values; list it (and commit it) or remove it [unlisted-env-file]",
+        "bakegen.yaml:3:18: warning: targets.include pattern 'nothing*' matches no build service [glob-matches-nothing]",
+        "bakegen.yaml:5:10: warning: 2 targets export to one shared cache scope; each export replaces the scope's "
+        "index, so only the last target keeps its cache; use per-service [shared-cache-scope]",
+        "bakegen.yaml:7:3: error: policy names service 'ghost', which the compose project does not define [unknown-service]",
+        "compose.yaml:2:3: warning: service 'web' has no image: and the project has no name:, so its image name depends "
+        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]",
+        "compose.yaml:4:3: warning: service 'api' has no image: and the project has no name:, so its image name depends "
+        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]",
+        "compose.yaml:4:3: error: build context 'api' of 'api' does not exist [missing-context]",
+    ]
+    assert err == "bakegen: 2 error(s), 5 warning(s)\n"
+
+
+def test_warnings_only_fail_with_strict(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "services:\n  web:\n    build: .\n",
+        "Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\noutput: {json: ci/docker-bake.json}\n",
+    })
+    assert main(["validate"]) == 0
+    first = capsys.readouterr().out
+    assert main(["validate", "--strict"]) == 1
+    assert capsys.readouterr().out == first
+    assert "bake-run-directory" in first and "image-name-from-directory" in first
+
+
+def test_duplicate_cache_destinations_and_missing_dockerfile(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  a:\n    build: {context: ., cache_to: ['type=local,dest=/tmp/c']}\n"
+        "  b:\n    build: {context: ., dockerfile: Missing, cache_to: ['type=local,dest=/tmp/c,mode=max']}\n",
+        "Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\n",
+    })
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "compose.yaml:5:3: error: targets 'a' and 'b' export cache to the same destination 'type=local,dest=/tmp/c'; "
+        "each export overwrites the other [duplicate-cache-destination]",
+        "compose.yaml:5:3: error: dockerfile 'Missing' of 'b' does not exist in its context [missing-dockerfile]",
+    ]
+
+
+def test_schema_errors_are_reported_with_positions(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {"bakegen.yaml": "version: 1\ncache:\n  mode: maximum\n"})
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == "bakegen.yaml:3:9: error: cache.mode: 'maximum' is not one of ['min', 'max'] [schema]\n"

@@ -101,7 +101,7 @@ class Compiler:
             raise UserError(error.message, _shift(location, error.offset)) from None
         for name, condition, message in compiled.validations:
             self.variables.add_validation(name, condition, message)
-        return compiled.text  # type: ignore[no-any-return]
+        return compiled.text
 
     def _check_syntax(self, raw: str, location: Location | None) -> None:
         from bakegen.interpolation import InterpolationError, parse

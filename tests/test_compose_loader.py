@@ -108,6 +108,8 @@ def canonical_build(build: dict[str, Any]) -> dict[str, Any]:
         result["additional_contexts"] = _key_values(result["additional_contexts"])
     if "extra_hosts" in result:
         result["extra_hosts"] = _hosts(result["extra_hosts"])
+    if "secrets" in result:
+        result["secrets"] = [{"source": s} if isinstance(s, str) else s for s in result["secrets"]]
     return {k: v for k, v in result.items() if v not in ({}, [])}
 
 
@@ -115,7 +117,7 @@ def ours(project: ComposeProject) -> dict[str, Any]:
     services = {}
     for name, spec in project.services.items():
         data = _plain(spec.data)
-        if "build" not in data:
+        if not isinstance(data.get("build"), dict):
             continue
         context = data["build"].get("context")
         if context is None:  # compose's default context is the directory paths resolve against
@@ -131,7 +133,7 @@ def ours(project: ComposeProject) -> dict[str, Any]:
 def theirs(model: dict[str, Any], root: Path) -> dict[str, Any]:
     services = {}
     for name, data in model.get("services", {}).items():
-        if "build" not in data:
+        if not isinstance(data.get("build"), dict):
             continue
         services[name] = {
             "build": canonical_build(_plain(data["build"])),
@@ -307,6 +309,101 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         },
         [],
     ),
+    "list args: duplicates, the later wins": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args: [A=1, A=2, B=1, B=1]\n"},
+        ["compose.yaml"],
+    ),
+    "numbers and booleans in key/value maps become compose's strings": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args: {F: 1.50, B: TRUE, I: 0x10, O: 0755, E: 1e3, S: 1_000}\n      labels: {n: 1, on: on}\n"},
+        ["compose.yaml"],
+    ),
+    "build lists that are and are not de-duplicated": (
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    build:\n      context: .\n      platforms: [linux/amd64, linux/amd64]\n"
+                "      cache_from: [a, a]\n      tags: [t, t]\n      secrets: [s, s]\nsecrets:\n  s: {file: ./s}\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "reset inside an extending service": (
+        {
+            "compose.yaml": (
+                "services:\n  b:\n    build:\n      context: .\n      args: {A: '1'}\n      target: x\n"
+                "  a:\n    extends: b\n    build:\n      args: !reset {}\n      target: !reset\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "override tag on a whole build section": (
+        {
+            "compose.yaml": "services:\n  a:\n    build:\n      context: ./x\n      target: t\n",
+            "o.yaml": "services:\n  a:\n    build: !override\n      dockerfile: D\n",
+        },
+        ["compose.yaml", "o.yaml"],
+    ),
+    "override tag in an extending service": (
+        {
+            "compose.yaml": (
+                "services:\n  b:\n    build:\n      context: ./b\n      args: {A: '1'}\n"
+                "  a:\n    extends: b\n    build: !override\n      context: ./a\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
+    "null overrides keep the base": (
+        {
+            "compose.yaml": "services:\n  a:\n    build: ./x\n    image: i\n  b:\n    build: ./y\n",
+            "o.yaml": "services:\n  a:\n    image: ~\n    build: ~\n  b:\n",
+        },
+        ["compose.yaml", "o.yaml"],
+    ),
+    "reset a build section and a service": (
+        {
+            "compose.yaml": "services:\n  a:\n    build: ./x\n    image: i\n  b:\n    build: .\n  c:\n    build: .\n",
+            "o.yaml": "services:\n  a:\n    build: !reset\n  c: !reset\n",
+        },
+        ["compose.yaml", "o.yaml"],
+    ),
+    "extends is resolved per file, before later -f files": (
+        {
+            "compose.yaml": "services:\n  b:\n    build: ./b\n  a:\n    extends: b\n",
+            "o.yaml": "services:\n  b:\n    build:\n      target: t\n",
+        },
+        ["compose.yaml", "o.yaml"],
+    ),
+    "extends.file in an override file is relative to the project directory": (
+        {
+            "compose.yaml": "services:\n  a:\n    build: .\n",
+            "d/o.yaml": "services:\n  b:\n    extends: {file: base.yaml, service: x}\n",
+            "base.yaml": "services:\n  x:\n    build: ./ctx\n",
+        },
+        ["compose.yaml", "d/o.yaml"],
+    ),
+    "extended service's secrets and contexts resolve in its file": (
+        {
+            "compose.yaml": "services:\n  a:\n    extends: {file: s/c.yaml, service: a}\n",
+            "s/c.yaml": (
+                "services:\n  a:\n    build:\n      context: .\n      secrets: [s]\n"
+                "      additional_contexts: [x=./x, y=target:z]\nsecrets:\n  s: {file: ./sec}\n"
+            ),
+        },
+        ["compose.yaml"],
+    ),
+    "include with env_file; the included name and extensions are dropped": (
+        {
+            "compose.yaml": (
+                "include:\n  - path: s/c.yaml\n    env_file: s/x.env\nservices:\n  m:\n    build: .\n"
+            ),
+            "s/c.yaml": "name: other\nx-a: 1\nservices:\n  a:\n    build: .\n",
+            "s/x.env": "A=1\n",
+        },
+        ["compose.yaml"],
+    ),
+    "YAML 1.1 booleans are plain names for compose": (
+        {"compose.yaml": "services:\n  on:\n    build: .\n  yes:\n    build: ./y\n"},
+        ["compose.yaml"],
+    ),
 }
 
 
@@ -454,6 +551,41 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         {"compose.yaml": "services:\n  x:\n    build:\n      context: .\n      ssh: [mykey]\n"},
         ["compose.yaml"],
         'compose.yaml:5:13: error: invalid ssh key "mykey"',
+    ),
+    "null build": (
+        {"compose.yaml": "services:\n  a:\n    build: ~\n    image: x\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:12: error: services.a.build must be a string or a mapping, got null",
+    ),
+    "null service": (
+        {"compose.yaml": "services:\n  a:\n"},
+        ["compose.yaml"],
+        "compose.yaml:2:5: error: services.a must be a mapping, got null",
+    ),
+    "null services in an override file": (
+        {"compose.yaml": "services:\n  a:\n    build: ./x\n", "o.yaml": "services:\n"},
+        ["compose.yaml", "o.yaml"],
+        "o.yaml:1:10: error: services must be a mapping, got null",
+    ),
+    "name is not a string": (
+        {"compose.yaml": "name: 123\nservices:\n  a:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:7: error: name must be a string, got number",
+    ),
+    "boolean key": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args: {on: x, true: z}\n"},
+        ["compose.yaml"],
+        "compose.yaml:5:21: error: non-string key in services.a.build.args: true",
+    ),
+    "include conflict although both paths name the same directory": (
+        {"compose.yaml": "include: [s/c.yaml]\nservices:\n  a:\n    build: ./s\n", "s/c.yaml": "services:\n  a:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:3: error: services.a conflicts with imported resource",
+    ),
+    "include env_file missing": (
+        {"compose.yaml": "include:\n  - path: s/c.yaml\n    env_file: nope.env\n", "s/c.yaml": "services:\n  a:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:3:15: error: include env_file not found: nope.env",
     ),
 }
 

@@ -37,7 +37,7 @@ from typing import Any
 
 from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
-from bakegen.compose.normalize import Normalizer, kind
+from bakegen.compose.normalize import Normalizer, check_merged, kind
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
 
@@ -66,6 +66,7 @@ def load_project(
     model = loader.load_files(paths, directory, chain=[])
     if not model:
         raise UserError("empty compose file", Location(_display(paths[0])))
+    check_merged(model)
     return _project(model, directory, loader)
 
 
@@ -91,6 +92,7 @@ class _ProjectLoader:
         self.files: list[Path] = []
         self.service_dirs: dict[int, Path] = {}  # id(service mapping) → its project directory
         self.extends_cache: dict[Path, YamlMap] = {}
+        self.imported: set[int] = set()  # ids of resources imported by include
 
     # -- files -----------------------------------------------------------------------------
     def read(self, path: Path, base_dir: Path, referenced_at: Location | None = None) -> list[YamlMap]:
@@ -290,10 +292,28 @@ class _ProjectLoader:
                 doc.put(kind_name, target, at, at)
             for name, value in source.items():
                 if name in target:
-                    if target[name] == value:
+                    existing = target[name]
+                    # One imported earlier is path-resolved like this one; the including
+                    # document's own entries are compared before their paths are resolved.
+                    if existing == value if id(existing) in self.imported else _same_as_imported(value, existing):
                         continue
                     raise UserError(f"{kind_name}.{name} conflicts with imported resource", target.key_location(name))
                 target.copy_entry(source, name, keep_value=True)
+                self.imported.add(id(value))
+
+
+def _same_as_imported(imported: Any, local: Any) -> bool:
+    """compose's DeepEqual of an imported resource, whose paths are already absolute, with
+    the including document's, whose paths are not yet: a relative path never matches."""
+    if isinstance(local, PathValue) or isinstance(imported, PathValue):
+        if not (isinstance(local, PathValue) and isinstance(imported, PathValue)):
+            return False
+        return local.raw == str(imported.resolved())
+    if isinstance(local, dict) and isinstance(imported, dict):
+        return local.keys() == imported.keys() and all(_same_as_imported(imported[k], local[k]) for k in local)
+    if isinstance(local, list) and isinstance(imported, list):
+        return len(local) == len(imported) and all(map(_same_as_imported, imported, local))
+    return bool(imported == local) and type(imported) is type(local)
 
 
 # -- the project ---------------------------------------------------------------------------------

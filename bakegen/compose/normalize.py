@@ -17,6 +17,7 @@ Paths compose resolves against a directory become ``PathValue`` (see ``model``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,11 @@ class Normalizer:
         for key in root:
             if key not in TOP_LEVEL_KEYS and not key.startswith("x-"):
                 raise UserError(f"unknown top-level key '{key}' (additional properties are not allowed)", root.key_location(key))
+        if "name" in root and not isinstance(root["name"], str):
+            raise UserError(f"name must be a string, got {kind(root['name'])}", root.value_location("name"))
         services = root.get("services")
-        if services is not None:
+        # compose's extends step rejects a null `services` in any document (a !reset one is gone).
+        if services is not None or ("services" in root and root.tag_of("services") != "!reset"):
             if not isinstance(services, YamlMap):
                 raise UserError(f"services must be a mapping, got {kind(services)}", root.value_location("services"))
             for name in list(services):
@@ -134,7 +138,7 @@ class Normalizer:
     def service(self, services: YamlMap, name: str) -> None:
         service = services[name]
         where = f"services.{name}"
-        if service is None and services.tag_of(name) == "!reset":
+        if service is None:
             return
         if not isinstance(service, YamlMap):
             raise UserError(f"{where} must be a mapping, got {kind(service)}", services.value_location(name))
@@ -142,7 +146,7 @@ class Normalizer:
             if key not in SERVICE_KEYS and not key.startswith("x-"):
                 raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", service.key_location(key))
         drop_reset_items(service)
-        if "build" in service and service["build"] is not None:
+        if service.get("build") is not None:
             self.build(service, where)
         if "extends" in service and service["extends"] is not None:
             self.extends(service, where)
@@ -196,7 +200,9 @@ class Normalizer:
     def additional_contexts(self, build: YamlMap, where: str) -> None:
         contexts = key_values(build, "additional_contexts", f"{where}.additional_contexts")
         for name, value in list(contexts.items()):
-            if isinstance(value, str) and not is_remote_context(value) and not value.startswith("target:"):
+            # compose-go resolves `target:x` as a local directory too (only URLs, `service:`
+            # and remote git/http contexts are exempt): kept as a PathValue, raw unchanged.
+            if isinstance(value, str) and not is_remote_context(value):
                 replace(contexts, name, self.path(contexts, name))
         replace(build, "additional_contexts", contexts)
 
@@ -249,6 +255,20 @@ class Normalizer:
         return items
 
 
+def check_merged(model: YamlMap) -> None:
+    """Nulls compose's schema rejects once every file is merged (a null override keeps the base)."""
+    if "services" in model and model["services"] is None:
+        raise UserError("services must be a mapping, got null", model.value_location("services"))
+    services = model.get("services") or {}
+    for name, service in services.items():
+        if service is None:
+            raise UserError(f"services.{name} must be a mapping, got null", services.value_location(name))
+        if "build" in service and service["build"] is None:
+            raise UserError(
+                f"services.{name}.build must be a string or a mapping, got null", service.value_location("build")
+            )
+
+
 # -- shared shapes ---------------------------------------------------------------------------
 def check_string_keys(value: Any, where: str) -> None:
     """compose's loader rejects keys that YAML types as anything but a string."""
@@ -290,28 +310,60 @@ def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
     """compose's list_or_dict: ``{K: V}`` or ``["K=V", "K"]`` → ``{K: V, K: None}``."""
     values = container[key]
     if isinstance(values, YamlMap):
-        for name, value in values.items():
+        for name, value in list(values.items()):
             if isinstance(value, (dict, list)):
                 raise UserError(
                     f"{where}.{name} must be a string, number, boolean or null, got {kind(value)}",
                     values.value_location(name),
                 )
+            if value is not None and not isinstance(value, str):
+                replace(values, name, go_string(value))
         return values
     if not isinstance(values, YamlList):
         raise UserError(f"{where} must be a mapping or a list of strings, got {kind(values)}", container.value_location(key))
     result = YamlMap(values.location)
-    seen: set[str] = set()
     for index, entry in enumerate(values):
         location = values.item_location(index)
         if not isinstance(entry, str):
             raise UserError(f"{where}[{index}] must be a string, got {kind(entry)}", location)
-        if entry in seen:
-            raise UserError(f"{where}: duplicate entry '{entry}' (list items must be unique)", location)
-        seen.add(entry)
         name, separator, value = entry.partition("=")
         result.pop(name, None)  # a later entry wins, and takes the later position
         result.put(name, value if separator else None, location, location)
     return result
+
+
+def go_string(value: Any) -> str:
+    """A YAML number or boolean as compose turns it into a string (Go's ``%v``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float(value)
+    return str(value)
+
+
+def _go_float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "-0" if str(value).startswith("-") else "0"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    point = len(text) + exponent  # digits before the decimal point
+    prefix = "-" if sign else ""
+    if point - 1 < -4 or point - 1 >= 21:  # fmt's %v: shortest %e outside [1e-4, 1e21)
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        power = point - 1
+        return f"{prefix}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    if point <= 0:
+        return f"{prefix}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return prefix + text + "0" * (point - len(text))
+    return f"{prefix}{text[:point]}.{text[point:]}"
 
 
 def extra_hosts(container: YamlMap, key: str, where: str) -> YamlMap:

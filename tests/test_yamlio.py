@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from bakegen.errors import Location, UserError
-from bakegen.yamlio import MAX_ALIAS_NODES, YamlList, YamlMap, load_yaml, load_yaml_documents
+from bakegen.yamlio import MAX_ALIAS_NODES, Timestamp, YamlList, YamlMap, load_yaml, load_yaml_documents
 
 
 def error_of(text: str | bytes, **kwargs: object) -> str:
@@ -173,3 +173,10 @@ def test_control_characters(text: str, message: str) -> None:
 
 def test_escaped_control_characters_are_values() -> None:
     assert load_yaml('k: "\\x00\\t"\n', "f.yml") == {"k": "\x00\t"}
+
+
+def test_compose_schema_big_integers_and_dates() -> None:
+    data = load_yaml("a: 18446744073709551615\nb: 18446744073709551616\nc: 2001-12-14\n", "f.yml", schema="compose")
+    assert data["a"] == 2**64 - 1  # go-yaml falls back to uint64
+    assert data["b"] == float(2**64)  # and then to float64
+    assert isinstance(data["c"], Timestamp) and data["c"] == "2001-12-14"

@@ -23,7 +23,7 @@ from typing import Any
 
 from bakegen.compose.model import PathValue
 from bakegen.errors import Location, UserError
-from bakegen.yamlio import YamlList, YamlMap
+from bakegen.yamlio import Timestamp, YamlList, YamlMap
 
 TOP_LEVEL_KEYS = frozenset({"configs", "include", "models", "name", "networks", "secrets", "services", "version", "volumes"})
 SERVICE_KEYS = frozenset(
@@ -271,19 +271,32 @@ def check_merged(model: YamlMap) -> None:
 
 # -- shared shapes ---------------------------------------------------------------------------
 def check_string_keys(value: Any, where: str) -> None:
-    """compose's loader rejects keys that YAML types as anything but a string."""
-    stack: list[tuple[Any, str]] = [(value, where)]
+    """compose's loader rejects keys that YAML types as anything but a string, and its
+    schema rejects unquoted dates (go-yaml makes them times) outside ``x-`` extensions."""
+    stack: list[tuple[Any, str, bool]] = [(value, where, False)]
     while stack:
-        current, prefix = stack.pop()
+        current, prefix, extension = stack.pop()
         if isinstance(current, YamlMap):
             for key, item in current.items():
                 if not isinstance(key, str):
                     scope = f"in {prefix}" if prefix else "at top level"
                     text = "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
                     raise UserError(f"non-string key {scope}: {text}", current.key_location(key))
-                stack.append((item, f"{prefix}.{key}" if prefix else key))
+                path = f"{prefix}.{key}" if prefix else key
+                if isinstance(item, Timestamp) and not (extension or key.startswith("x-")):
+                    raise UserError(
+                        f"{path} is an unquoted date or time, which compose rejects here; quote it",
+                        current.value_location(key),
+                    )
+                stack.append((item, path, extension or key.startswith("x-")))
         elif isinstance(current, YamlList):
-            stack.extend((item, f"{prefix}[{index}]") for index, item in enumerate(current))
+            for index, item in enumerate(current):
+                if isinstance(item, Timestamp) and not extension:
+                    raise UserError(
+                        f"{prefix}[{index}] is an unquoted date or time, which compose rejects here; quote it",
+                        current.item_location(index),
+                    )
+                stack.append((item, f"{prefix}[{index}]", extension))
 
 
 def drop_reset_items(mapping: YamlMap) -> None:
@@ -333,7 +346,8 @@ def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
 
 
 def go_string(value: Any) -> str:
-    """A YAML number or boolean as compose turns it into a string (Go's ``%v``)."""
+    """A YAML number or boolean as compose turns it into a string (``docker compose build
+    --print`` shows floats as Go's ``strconv.FormatFloat(f, 'g', -1, 64)``: ``1e+06``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -355,7 +369,7 @@ def _go_float(value: float) -> str:
     text = "".join(map(str, digits))
     point = len(text) + exponent  # digits before the decimal point
     prefix = "-" if sign else ""
-    if point - 1 < -4 or point - 1 >= 21:  # fmt's %v: shortest %e outside [1e-4, 1e21)
+    if point - 1 < -4 or point - 1 >= 6:  # shortest 'g': %e outside [1e-4, 1e6)
         mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
         power = point - 1
         return f"{prefix}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"

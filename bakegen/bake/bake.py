@@ -52,6 +52,8 @@ def _lookup_allowed(env: Mapping[str, str]) -> bool:
 
 
 def run(files: list[tuple[str, str]], env: Mapping[str, str], targets: list[str], cwd: str, overrides: list[str]) -> dict[str, Any]:
+    if not files:
+        raise BakeError("couldn't find a bake definition")
     relative = _env_flag(env, "BUILDX_BAKE_FILE_RELATIVE_PATHS")
     parsed = [parse_file(name, text) for name, text in files]
     builtins = {"BAKE_CMD_CONTEXT": "cwd://", "BAKE_LOCAL_PLATFORM": LOCAL_PLATFORM}

@@ -400,6 +400,18 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         },
         ["compose.yaml"],
     ),
+    "a build without context: the included directory, but not an extended file's": (
+        {
+            "compose.yaml": (
+                "include:\n  - s/b.yaml\n  - path: t/b.yaml\n    project_directory: t/missing\n"
+                "services:\n  a:\n    extends: {file: u/b.yaml, service: x}\n"
+            ),
+            "s/b.yaml": "services:\n  s:\n    build:\n      dockerfile: D\n",
+            "t/b.yaml": "services:\n  t:\n    build:\n      dockerfile: D\n",
+            "u/b.yaml": "services:\n  x:\n    build:\n      dockerfile: D\n",
+        },
+        ["compose.yaml"],
+    ),
     "YAML 1.1 booleans are plain names for compose": (
         {"compose.yaml": "services:\n  on:\n    build: .\n  yes:\n    build: ./y\n"},
         ["compose.yaml"],

@@ -67,6 +67,7 @@ def load_project(
     if not model:
         raise UserError("empty compose file", Location(_display(paths[0])))
     check_merged(model)
+    model.pop("version", None)  # obsolete; compose only warns about it
     return _project(model, directory, loader)
 
 
@@ -90,7 +91,6 @@ class _ProjectLoader:
     def __init__(self, static_env: Mapping[str, str]) -> None:
         self.static_env = static_env
         self.files: list[Path] = []
-        self.service_dirs: dict[int, Path] = {}  # id(service mapping) → its project directory
         self.extends_cache: dict[Path, YamlMap] = {}
         self.imported: set[int] = set()  # ids of resources imported by include
 
@@ -259,8 +259,7 @@ class _ProjectLoader:
             if not env_path.is_file():
                 raise UserError(f"include env_file not found: {_display(env_path)}", entry.value_location("env_file"))
         imported = self.load_files(paths, paths_dir, chain, location, include_dir=project_dir)
-        for service in (imported.get("services") or {}).values():
-            self.service_dirs.setdefault(id(service), paths_dir)
+        _default_contexts(imported, paths_dir)
         self.import_resources(imported, doc, location)
 
     def strings(self, entry: YamlMap, key: str, *, required: bool = False, single: bool = False) -> list[str]:
@@ -334,7 +333,7 @@ def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> Compose
                 name=name,
                 data=data,
                 location=services_model.key_location(name),
-                base_dir=loader.service_dirs.get(id(data), directory),
+                base_dir=_base_dir(data, directory),
                 secrets=_build_secrets(data, secrets),
             )
     name = model.get("name")
@@ -347,6 +346,22 @@ def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> Compose
         secrets=secrets,
         model=model,
     )
+
+
+def _default_contexts(model: YamlMap, directory: Path) -> None:
+    """compose gives a build without a context the context ``.`` in every sub-project it
+    loads (transform.SetDefaultValues), so an included one is the included directory."""
+    services = model.get("services")
+    for service in services.values() if isinstance(services, YamlMap) else ():
+        build = service.get("build") if isinstance(service, YamlMap) else None
+        if isinstance(build, YamlMap) and "context" not in build:
+            build.put("context", PathValue(directory, ".", build.location), build.location, build.location)
+
+
+def _base_dir(service: YamlMap, directory: Path) -> Path:
+    build = service.get("build")
+    context = build.get("context") if isinstance(build, YamlMap) else None
+    return context.base_dir if isinstance(context, PathValue) else directory
 
 
 def _build_secrets(service: YamlMap, secrets: dict[str, YamlMap]) -> dict[str, YamlMap]:

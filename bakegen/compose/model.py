@@ -52,7 +52,7 @@ class ServiceSpec:
     name: str
     data: YamlMap  # the merged service mapping, values as written
     location: Location  # where the service's name is written (its key)
-    base_dir: Path  # the directory relative paths of its own file resolve against
+    base_dir: Path  # the directory its build context resolves against (the project's by default)
     secrets: dict[str, YamlMap] = field(default_factory=dict)  # top-level secrets its build uses
 
 

@@ -24,7 +24,6 @@ integers up to 2**64-1 stay integers, and an unquoted date is a ``Timestamp`` (a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import yaml
@@ -434,15 +433,3 @@ def _go_int(plain: str, text: str) -> Any:
         return value
     return float(plain) if _GO_FLOAT.match(plain) else text
 
-
-def iter_locations(value: Any) -> Iterator[tuple[Any, Location]]:
-    """Every (scalar, location) below a loaded value: for scans that report positions."""
-    stack: list[tuple[Any, Location | None]] = [(value, getattr(value, "location", None))]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, YamlMap):
-            stack.extend((item, current.value_location(key)) for key, item in current.items())
-        elif isinstance(current, YamlList):
-            stack.extend((item, current.item_location(index)) for index, item in enumerate(current))
-        elif where is not None:
-            yield current, where

@@ -41,7 +41,7 @@ from bakegen.compose.normalize import Normalizer, check_merged, kind
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
 
-__all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "discover_files", "load_project"]
+__all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "ComposeProject", "PathValue", "ServiceSpec", "discover_files", "load_project"]
 
 # compose-go cli/options.go, in order of preference.
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -394,5 +394,3 @@ def _display(path: Path) -> str:
         return path.as_posix()
     return path.as_posix() if relative.startswith(os.pardir + os.sep + os.pardir) else Path(relative).as_posix()
 
-
-__all__ += ["PathValue"]

@@ -16,7 +16,6 @@ Paths compose resolves against a directory become ``PathValue`` (see ``model``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -415,15 +414,3 @@ def add_host(hosts: YamlMap, host: str, address: str, location: Location) -> Non
     merged = YamlList(hosts.value_location(host), addresses)
     hosts.put(host, merged if len(addresses) > 1 else addresses[0], hosts.key_location(host), hosts.value_location(host))
 
-
-def walk_paths(value: Any, visit: Callable[[PathValue], None]) -> None:
-    """Every PathValue below a value (for callers that need them all)."""
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, PathValue):
-            visit(current)
-        elif isinstance(current, dict):
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)

@@ -115,7 +115,10 @@ class CacheCompiler:
         return expand_key(text, values, "cache.key", self.location("key"))
 
     def _branch_key_used(self) -> bool:
-        return "{branch}" in self.cache.key or (self.cache.ref is not None and "{branch}" in self.cache.ref)
+        # Registry refs always carry the branch as their tag: registries know no git refs.
+        if self.cache.backend in ("registry", "inline") and self.cache.ref is not None:
+            return True
+        return "{branch}" in self.cache.key
 
     def check_unique(self, services: list[str]) -> None:
         """Per-service scopes must differ, or exports overwrite each other's index."""

@@ -102,7 +102,8 @@ def test_push_of_a_dependabot_branch_has_no_slash_or_at_in_scopes_or_branch_tags
         scopes = [entry["scope"] for entry in target["cache-from"] + target["cache-to"]]
         assert scopes == [f"{name}-{slug}", f"{name}-main", f"{name}-{slug}"]
         assert target["tags"][-1] == f"ghcr.io/acme/{name}:{slug}"
-        for value in scopes + [tag.rsplit(":", 1)[1] for tag in target["tags"]]:
+        tag_parts = [tag.rsplit("/", 1)[-1].partition(":")[2] for tag in target["tags"]]
+        for value in scopes + tag_parts:
             assert "/" not in value and "@" not in value
 
 

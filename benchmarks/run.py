@@ -40,12 +40,17 @@ class Measurement:
     size: int
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system: steadier than wall under load
     rss_kib: list[int] = field(default_factory=list)
     failed: str | None = None
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
 
     @property
     def best(self) -> float:
@@ -121,8 +126,8 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int, bytes]:
-    """(wall seconds, peak RSS KiB, exit code, stderr) of one process."""
+def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int, int, bytes]:
+    """(wall seconds, CPU seconds, peak RSS KiB, exit code, stderr) of one process."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -130,7 +135,8 @@ def run_once(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         errors.seek(0)
-        return elapsed, usage.ru_maxrss, process.returncode, errors.read()
+        cpu = usage.ru_utime + usage.ru_stime
+        return elapsed, cpu, usage.ru_maxrss, process.returncode, errors.read()
 
 
 def measure(command: Command, size: int, project: Path, runs: int, warmup: int) -> Measurement:
@@ -139,13 +145,14 @@ def measure(command: Command, size: int, project: Path, runs: int, warmup: int) 
     for index in range(warmup + runs):
         if command.before is not None:
             command.before(project)
-        elapsed, rss, code, stderr = run_once(command.argv, project, env)
+        elapsed, cpu, rss, code, stderr = run_once(command.argv, project, env)
         if code != 0:
             first = stderr.decode("utf-8", "replace").strip().splitlines()
             result.failed = f"exit {code}: {first[-1] if first else ''}"[:160]
             return result
         if index >= warmup:
             result.seconds.append(elapsed)
+            result.cpu.append(cpu)
             result.rss_kib.append(rss)
     return result
 
@@ -241,16 +248,20 @@ def _ratio(value: Measurement, against: Measurement | None) -> str:
 
 def print_table(results: list[Measurement]) -> None:
     by_key = {(m.size, m.name): m for m in results}
-    print("| services | command | median ms | min ms | peak RSS MiB | ÷ compose config | ÷ compose build --print |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print(
+        "| services | command | median ms | min ms | CPU ms | peak RSS MiB | ÷ compose config "
+        "| ÷ compose build --print |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for m in results:
         if m.failed:
-            print(f"| {m.size} | {m.name} | failed ({m.failed}) | | | | |")
+            print(f"| {m.size} | {m.name} | failed ({m.failed}) | | | | | |")
             continue
         config = by_key.get((m.size, "docker-compose config"))
         build = by_key.get((m.size, "docker-compose build --print"))
         print(
-            f"| {m.size} | {m.name} | {m.median * 1000:.1f} | {m.best * 1000:.1f} | {m.peak_mib:.1f} | "
+            f"| {m.size} | {m.name} | {m.median * 1000:.1f} | {m.best * 1000:.1f} | "
+            f"{m.median_cpu * 1000:.1f} | {m.peak_mib:.1f} | "
             f"{_ratio(m, config)} | {_ratio(m, build)} |"
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+import yaml
 
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import MAX_ALIAS_NODES, Timestamp, YamlList, YamlMap, load_yaml, load_yaml_documents
@@ -102,9 +103,6 @@ def test_several_documents() -> None:
         ("x:\n  - {b: 1, b: 2}\n", "f.yml:2:12: error: duplicate key 'b' (first defined at line 2, column 6)"),
         ("", "f.yml:1:1: error: the file is empty; expected a YAML document"),
         ("# nothing\n", "f.yml:1:1: error: the file is empty; expected a YAML document"),
-        ("a: [1\n", "f.yml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1)"),
-        ("a: b: c\n", "f.yml:1:5: error: invalid YAML: mapping values are not allowed in this context"),
-        ("\t- a\n", "f.yml:1:1: error: invalid YAML: found character that cannot start any token (while scanning for the next token at line 1)"),
         ("a: !foo x\n", "f.yml:1:4: error: unsupported YAML tag !foo"),
         ("a: !!binary aGk=\n", "f.yml:1:4: error: binary (!!binary) values are not supported"),
         ("<<: 1\n", "f.yml:1:5: error: a merge key (<<) expects a mapping or a list of mappings"),
@@ -113,6 +111,19 @@ def test_several_documents() -> None:
     ],
 )
 def test_errors(text: str, message: str) -> None:
+    assert error_of(text) == message
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="libyaml's wording; the pure-Python parser words these differently")
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: [1\n", "f.yml:2:1: error: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 1)"),
+        ("a: b: c\n", "f.yml:1:5: error: invalid YAML: mapping values are not allowed in this context"),
+        ("\t- a\n", "f.yml:1:1: error: invalid YAML: found character that cannot start any token (while scanning for the next token at line 1)"),
+    ],
+)
+def test_syntax_errors(text: str, message: str) -> None:
     assert error_of(text) == message
 
 
@@ -142,7 +153,8 @@ def test_deep_flow_nesting_fails_cleanly(depth: int) -> None:
 
 def test_deep_block_nesting_fails_cleanly() -> None:
     text = "".join("  " * i + "a:\n" for i in range(5000))
-    assert "exceeded maximum nesting depth" in error_of(text)
+    message = error_of(text)  # libyaml stops at 1000 levels; the Python composer recurses
+    assert "exceeded maximum nesting depth" in message or message == "f.yml: error: YAML nesting is too deep"
 
 
 def test_alias_chains_cannot_nest_past_the_limit() -> None:

@@ -36,7 +36,12 @@ def load_compose(policy: Policy) -> tuple[Any, dict[str, Any]]:
     for path, name in zip(files, policy.compose_files):
         if not path.is_file():
             raise UserError(f"compose file not found: {display_path(path)} (listed in compose.files)")
-    project = load_project(files, project_directory=policy.root, static_env=static_env)
+    if not files:
+        from bakegen.compose.loader import discover_files
+
+        files = discover_files(policy.root)
+    # compose's project directory is the first compose file's directory (no --project-directory).
+    project = load_project(files, static_env=static_env)
     return project, env_defaults
 
 

@@ -286,6 +286,12 @@ class Compiler:
         if _REMOTE_CONTEXT.match(raw_text):
             target["context"] = text
             return None
+        if raw_text.startswith("~"):
+            raise UserError(
+                "a build context under '~' names a different directory on every machine; "
+                "use a path relative to the compose file",
+                location,
+            )
         if text != hcl.escape_template_literal(raw_text) or raw_text.startswith("$"):
             if raw_text.startswith("$"):
                 raise UserError(

@@ -6,7 +6,9 @@ Exit codes: 0 ok; 1 stale output or lint errors; 2 invalid input or usage; 3 int
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -74,31 +76,65 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The cyclic GC rescans every live object on each collection, which makes loading a
+    # large compose file (tens of thousands of YAML nodes) quadratic: 100k services took
+    # 11 s instead of 3.5 s. bakegen builds no garbage cycles worth collecting in one run
+    # (reference counting frees the rest), so collection is paused for the run.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command is None:
             _parser().print_help()
-            return 2
+            commands = ", ".join(EXAMPLES)
+            raise UserError(f"no command given; expected one of {commands} (see 'bakegen --help')")
         return _dispatch(args)
     except UserError as error:
-        print(f"bakegen: {error}" if error.location is None else str(error), file=sys.stderr)
+        _error_line(f"bakegen: {error}" if error.location is None else str(error))
         return error.exit_code
     except KeyboardInterrupt:
-        print("bakegen: interrupted; outputs left untouched", file=sys.stderr)
+        _error_line("bakegen: interrupted; outputs left untouched")
         return 130
     except BrokenPipeError:
         return 0
     except RecursionError:
-        print("error: input nested too deeply", file=sys.stderr)
+        _error_line("bakegen: error: input nested too deeply; expected at most a few hundred levels")
         return 2
     except Exception as error:  # noqa: BLE001 - the crash contract: one line, exit 3
-        print(
-            f"bakegen: internal error: {type(error).__name__}: {error}; please report this as a bug",
-            file=sys.stderr,
+        _error_line(
+            f"bakegen: internal error: {type(error).__name__}: {error}; please report this as a bug"
+            " (rerun with BAKEGEN_DEBUG=1 for a traceback)"
         )
         if os.environ.get("BAKEGEN_DEBUG"):
             raise
         return 3
+
+
+# Line breaks and other control characters that reach a message from the input (a YAML key
+# "a\nb", a file name) would split the one-line error; they are printed escaped instead.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\n":
+        return "\\n"
+    if char == "\r":
+        return "\\r"
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def _error_line(text: str) -> None:
+    """Print one line on stderr: the contract every error message keeps."""
+    print(_CONTROL.sub(_escape, text), file=sys.stderr)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

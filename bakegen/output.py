@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bakegen.errors import UserError
+from bakegen.errors import Location, UserError
 
 
 def read_existing(path: Path) -> bytes | None:
@@ -16,9 +16,24 @@ def read_existing(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise UserError(f"output path is a directory, expected a file: {path}") from None
+        raise UserError(f"output path {path.as_posix()} is a directory; expected a file") from None
     except OSError as error:
         raise UserError(f"cannot read output {path}: {error.strerror}") from None
+
+
+def check_writable(path: Path, display: str, at: Location | None = None) -> None:
+    """Refuse, before anything is written, an output that cannot be a file.
+
+    ``at`` is where the policy names the output, so the error points there.
+    """
+    if path.is_dir():
+        raise UserError(f"output path {display} is a directory; expected a file", at)
+    if path.is_symlink():  # written through: the link's target directory must exist
+        directory = os.path.relpath(path.resolve().parent)
+    else:
+        directory = Path(display).parent.as_posix()
+    if not Path(directory).is_dir():
+        raise UserError(f"output directory {directory} does not exist; create it first", at)
 
 
 def write_atomic(path: Path, content: bytes, display: str) -> bool:
@@ -26,38 +41,86 @@ def write_atomic(path: Path, content: bytes, display: str) -> bool:
 
     A failed or interrupted run leaves the old file intact and no temp file behind.
     """
-    if path.is_dir():
-        raise UserError(f"output path is a directory, expected a file: {display}")
-    if read_existing(path) == content:
-        return False
-    directory = path.parent
-    if not directory.is_dir():
-        raise UserError(f"output directory does not exist: {directory.as_posix() or '.'}; create it first")
-    target = path.resolve() if path.is_symlink() else path
+    return write_all([(path, content, display)]) == [display]
+
+
+def write_all(outputs: list[tuple[Path, bytes, str]]) -> list[str]:
+    """Write several outputs all or nothing; the display names of those that changed.
+
+    Every changed output is first written in full to a temp file next to it (write, fsync);
+    only when all of them are staged are they renamed over the old files. A failure while
+    staging changes nothing; a failing rename puts the outputs already renamed back.
+    A symlinked output is written through: the link stays, its target gets the content.
+    """
+    for path, _, display in outputs:
+        check_writable(path, display)
+    staged: list[tuple[Path, str, str, bytes | None]] = []  # target, temp, display, old content
+    try:
+        for path, content, display in outputs:
+            old = read_existing(path)
+            if old == content:
+                continue
+            target = path.resolve() if path.is_symlink() else path
+            staged.append((target, _stage(target, content, display), display, old))
+        done: list[tuple[Path, str, str, bytes | None]] = []
+        for entry in staged:
+            target, temp_name, display, _ = entry
+            try:
+                os.replace(temp_name, target)
+            except OSError as error:
+                _restore(done)
+                raise UserError(f"cannot write {display}: {error.strerror or error}") from None
+            done.append(entry)
+    finally:
+        for _, temp_name, _, _ in staged:
+            _unlink_quietly(temp_name)
+    return [display for _, _, display, _ in staged]
+
+
+def _stage(target: Path, content: bytes, display: str) -> str:
+    """A temp file in the target's directory holding ``content``, flushed to disk."""
     fd = -1
     temp_name = ""
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=target.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
             fd = -1
             handle.write(content)
             handle.flush()
             os.fsync(handle.fileno())
-        mode = _mode_of(target)
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, target)
-        temp_name = ""
+        os.chmod(temp_name, _mode_of(target))
+        return temp_name
     except OSError as error:
-        raise UserError(f"cannot write {display}: {error.strerror or error}") from None
-    finally:
         if fd != -1:
             os.close(fd)
         if temp_name:
-            try:
-                os.unlink(temp_name)
-            except OSError:
-                pass
-    return True
+            _unlink_quietly(temp_name)
+        raise UserError(f"cannot write {display}: {error.strerror or error}") from None
+
+
+def _restore(done: list[tuple[Path, str, str, bytes | None]]) -> None:
+    """Best effort: put back outputs already replaced when a later rename fails."""
+    for target, _, display, old in reversed(done):
+        temp_name = ""
+        try:
+            if old is None:
+                target.unlink()
+            else:
+                temp_name = _stage(target, old, display)
+                os.replace(temp_name, target)
+                temp_name = ""
+        except (OSError, UserError):
+            pass
+        finally:
+            if temp_name:
+                _unlink_quietly(temp_name)
+
+
+def _unlink_quietly(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
 
 
 def _mode_of(path: Path) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bakegen.errors import UserError
+from bakegen.errors import Location, UserError
 from bakegen.policy import Policy
 
 
@@ -27,15 +27,38 @@ def display_path(path: Path) -> str:
     return Path(relative).as_posix() if not relative.startswith("../../..") else path.as_posix()
 
 
+def policy_location(policy: Policy, *keys: str | int) -> Location | None:
+    """Where a value of the policy was written (``"compose", "files", 0``), when known.
+
+    Errors about files the policy names point at the name in ``bakegen.yaml``.
+    """
+    node: Any = policy.locations
+    location: Location | None = getattr(node, "location", None)
+    for key in keys:
+        try:
+            if isinstance(key, int):
+                location = node.item_location(key)
+            else:
+                location = node.value_location(key)
+            node = node[key]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return None  # not written in the policy (a default): no position to show
+    return location
+
+
 def load_compose(policy: Policy) -> tuple[Any, dict[str, Any]]:
     from bakegen.compose.loader import load_project
 
     env_defaults = load_env_defaults(policy)
     static_env = static_values(env_defaults)
     files = [policy.root / name for name in policy.compose_files]
-    for path, name in zip(files, policy.compose_files):
-        if not path.is_file():
-            raise UserError(f"compose file not found: {display_path(path)} (listed in compose.files)")
+    for index, path in enumerate(files):
+        if path.is_file():
+            continue
+        at = policy_location(policy, "compose", "files", index)
+        if path.is_dir():
+            raise UserError(f"compose file {display_path(path)} is a directory; expected a compose file", at)
+        raise UserError(f"compose file not found: {display_path(path)} (listed in compose.files)", at)
     if not files:
         from bakegen.compose.loader import discover_files
 
@@ -57,17 +80,24 @@ def load_env_defaults(policy: Policy) -> dict[str, Any]:
     from bakegen.interpolation import to_bake
 
     entries = []
-    for name in policy.env_files:
+    for index, name in enumerate(policy.env_files):
         path = policy.root / name
         shown = display_path(path)
+        at = policy_location(policy, "compose", "env_files", index)
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            data = path.read_bytes()
         except FileNotFoundError:
-            raise UserError(f"env file not found: {shown} (listed in compose.env_files)") from None
-        except UnicodeDecodeError as error:
-            raise UserError(f"{shown}: env file is not valid UTF-8 (byte {error.start})") from None
+            raise UserError(f"env file not found: {shown} (listed in compose.env_files)", at) from None
+        except IsADirectoryError:
+            raise UserError(f"env file {shown} is a directory; expected a file", at) from None
         except OSError as error:
-            raise UserError(f"cannot read env file {shown}: {error.strerror}") from None
+            raise UserError(f"cannot read env file {shown}: {error.strerror}", at) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise UserError(
+                f"env file is not valid UTF-8 (byte 0x{data[error.start]:02x})", _byte_location(data, error.start, shown)
+            ) from None
         entries.extend(parse_env_file(text, shown))
     templates = bake_defaults(entries)
 
@@ -82,6 +112,14 @@ def load_env_defaults(policy: Policy) -> dict[str, Any]:
         else VariableDefault(to_bake(template, nullable).text, template.variables())
         for name, template in templates.items()
     }
+
+
+def _byte_location(data: bytes, offset: int, shown: str) -> Location:
+    """Line and column (in characters) of a byte offset, for decoding errors."""
+    head = data[:offset].removeprefix(b"\xef\xbb\xbf")
+    line = head.count(b"\n") + 1
+    last = head.rsplit(b"\n", 1)[-1]
+    return Location(shown, line, len(last.decode("utf-8", errors="replace")) + 1)
 
 
 def static_values(defaults: dict[str, Any]) -> dict[str, str]:

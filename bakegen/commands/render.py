@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bakegen.output import read_existing, unified_diff, write_atomic
-from bakegen.pipeline import display_path, render_outputs
+from bakegen.output import check_writable, read_existing, unified_diff, write_all
+from bakegen.pipeline import display_path, policy_location, render_outputs
 from bakegen.policy import load_policy
 
 
@@ -28,7 +28,10 @@ def run(config: str, mode: str) -> int:
             print("bakegen: the bake file is stale; run 'bakegen render' and commit the result", file=sys.stderr)
             return 1
         return 0
-    for output in outputs:
-        if write_atomic(output.path, output.content, output.display):
-            print(f"bakegen: wrote {output.display}", file=sys.stderr)
+    # Every output is checked before any is written: a bad second output must not leave
+    # the first one changed.
+    for output, key in zip(outputs, ("json", "hcl")):
+        check_writable(output.path, output.display, policy_location(policy, "output", key))
+    for display in write_all([(output.path, output.content, output.display) for output in outputs]):
+        print(f"bakegen: wrote {display}", file=sys.stderr)
     return 0

@@ -99,18 +99,26 @@ def _stage(target: Path, content: bytes, display: str) -> str:
 
 
 def _restore(done: list[tuple[Path, str, str, bytes | None]]) -> None:
-    """Best effort: put back outputs already replaced when a later rename fails."""
+    """Best effort: put back outputs already replaced when a later rename fails.
+
+    Through a temp file and a rename first; when renaming fails again, by rewriting the
+    file in place (not atomic, but the old bytes beat a half-applied render).
+    """
     for target, _, display, old in reversed(done):
         temp_name = ""
         try:
             if old is None:
                 target.unlink()
-            else:
-                temp_name = _stage(target, old, display)
-                os.replace(temp_name, target)
-                temp_name = ""
+                continue
+            temp_name = _stage(target, old, display)
+            os.replace(temp_name, target)
+            temp_name = ""
         except (OSError, UserError):
-            pass
+            try:
+                if old is not None:
+                    target.write_bytes(old)
+            except OSError:
+                pass
         finally:
             if temp_name:
                 _unlink_quietly(temp_name)

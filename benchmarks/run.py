@@ -123,6 +123,9 @@ def _env() -> dict[str, str]:
     # a COMPOSE_FILE / COMPOSE_PROJECT_NAME from the caller.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "COMPOSE_"))}
     env["BUILDX_NO_DEFAULT_ATTESTATIONS"] = "1"
+    # Installed packages run from compiled bytecode (pip compiles at install); without this
+    # every run would recompile bakegen from source and time the compiler, not bakegen.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
 from bakegen import output
 from bakegen.cli import main
+from bakegen.errors import UserError
 
 POLICY = "version: 1\ncompose:\n  files: [compose.yaml]\noutput:\n  json: docker-bake.json\n  hcl: docker-bake.hcl\n"
 COMPOSE = "name: demo\nservices:\n  api:\n    image: acme/api\n    build: ./api\n"
@@ -61,10 +63,12 @@ def _assert_untouched(project: Path, before: dict[str, bytes], capsys: pytest.Ca
     assert _snapshot(project) == before  # outputs intact, and no temp file left behind
 
 
+# os and tempfile are patched module-wide (bakegen.output uses them by attribute), only for
+# the duration of one in-process run.
 def test_replace_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(project)
     capsys.readouterr()
-    monkeypatch.setattr(output.os, "replace", _failing(os.replace))
+    monkeypatch.setattr(os, "replace", _failing(os.replace))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
@@ -75,7 +79,7 @@ def test_second_replace_fails_and_the_first_is_put_back(
     before = _snapshot(project)
     capsys.readouterr()
     # The JSON output is renamed into place, then the HCL rename fails: the JSON is restored.
-    monkeypatch.setattr(output.os, "replace", _failing(os.replace, after=1, times=1))
+    monkeypatch.setattr(os, "replace", _failing(os.replace, after=1, times=1))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.hcl")
 
@@ -86,7 +90,7 @@ def test_every_rename_after_the_first_fails(
     before = _snapshot(project)
     capsys.readouterr()
     # The restoring rename fails too: the old JSON is written back in place.
-    monkeypatch.setattr(output.os, "replace", _failing(os.replace, after=1))
+    monkeypatch.setattr(os, "replace", _failing(os.replace, after=1))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.hcl")
 
@@ -94,7 +98,7 @@ def test_every_rename_after_the_first_fails(
 def test_fsync_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(project)
     capsys.readouterr()
-    monkeypatch.setattr(output.os, "fsync", _failing(os.fsync))
+    monkeypatch.setattr(os, "fsync", _failing(os.fsync))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
@@ -102,7 +106,7 @@ def test_fsync_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
 def test_second_fsync_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(project)
     capsys.readouterr()
-    monkeypatch.setattr(output.os, "fsync", _failing(os.fsync, after=1))
+    monkeypatch.setattr(os, "fsync", _failing(os.fsync, after=1))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.hcl")
 
@@ -118,7 +122,7 @@ def test_write_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
         def __init__(self, handle: Any) -> None:
             self.handle = handle
 
-        def __enter__(self) -> FullDisk:
+        def __enter__(self) -> Self:
             return self
 
         def __exit__(self, *exc: object) -> None:
@@ -130,7 +134,7 @@ def test_write_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyt
         def __getattr__(self, name: str) -> Any:
             return getattr(self.handle, name)
 
-    monkeypatch.setattr(output.os, "fdopen", lambda *args, **kwargs: FullDisk(real_fdopen(*args, **kwargs)))
+    monkeypatch.setattr(os, "fdopen", lambda *args, **kwargs: FullDisk(real_fdopen(*args, **kwargs)))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
@@ -140,7 +144,7 @@ def test_temp_file_cannot_be_created(
 ) -> None:
     before = _snapshot(project)
     capsys.readouterr()
-    monkeypatch.setattr(output.tempfile, "mkstemp", _failing(output.tempfile.mkstemp))
+    monkeypatch.setattr(tempfile, "mkstemp", _failing(tempfile.mkstemp))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
@@ -149,8 +153,8 @@ def test_write_atomic_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """The single-file entry point keeps the same guarantees."""
     target = tmp_path / "out.json"
     target.write_bytes(b"old\n")
-    monkeypatch.setattr(output.os, "replace", _failing(os.replace))
-    with pytest.raises(output.UserError) as caught:
+    monkeypatch.setattr(os, "replace", _failing(os.replace))
+    with pytest.raises(UserError) as caught:
         output.write_atomic(target, b"new\n", "out.json")
     assert str(caught.value) == "error: cannot write out.json: No space left on device"
     assert [path.name for path in tmp_path.iterdir()] == ["out.json"]

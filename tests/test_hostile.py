@@ -8,6 +8,7 @@ within 1 GiB. The table lives in tests/hostile_cases.py; the file and process ca
 
 from __future__ import annotations
 
+import ast
 import os
 import resource
 import shutil
@@ -19,7 +20,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
 from hostile_cases import CASES, COMPOSE, POLICY, PROJECT, Case
 
 GIB = 1 << 30
@@ -38,6 +38,7 @@ def run_cli(
         [sys.executable, "-m", "bakegen", *args],
         cwd=directory,
         capture_output=True,
+        check=False,
         timeout=timeout,
         env=env,
         preexec_fn=_limit_memory if limited else None,
@@ -223,3 +224,56 @@ def test_policy_text_used_by_the_table_is_the_rendered_one(rendered: Path) -> No
     # The table's edits are written against POLICY/COMPOSE; guard against drift.
     assert (rendered / "bakegen.yaml").read_text() == POLICY
     assert (rendered / "compose.yaml").read_text() == COMPOSE
+
+
+# -- docs/errors.md cannot rot -----------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+_MESSAGE_CALLS = {"UserError": 0, "InterpolationError": 0, "Problem": 2}  # callee → index of the message
+
+
+def _literal_parts(node: ast.expr) -> list[str] | None:
+    """The literal text of a message argument, split where values are filled in."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        parts, current = [], ""
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                current += str(value.value)
+            else:
+                parts.append(current)
+                current = ""
+        return [*parts, current]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_parts(node.left), _literal_parts(node.right)
+        return None if left is None or right is None else [*left, *right]
+    return None  # a message passed through (error.message): documented where it is made
+
+
+def _messages() -> list[tuple[str, int, list[str]]]:
+    found = []
+    for path in sorted((ROOT / "bakegen").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            index = _MESSAGE_CALLS.get(str(callee))
+            if index is None or len(node.args) <= index:
+                continue
+            parts = _literal_parts(node.args[index])
+            if parts is not None:
+                found.append((path.relative_to(ROOT).as_posix(), node.lineno, parts))
+    return found
+
+
+def test_every_error_message_is_documented() -> None:
+    doc = (ROOT / "docs" / "errors.md").read_text()
+    messages = _messages()
+    assert len(messages) > 100  # the scan works
+    missing = [
+        f"{path}:{line}: {part.strip()!r}"
+        for path, line, parts in messages
+        for part in parts
+        if len(part.strip()) >= 6 and part.strip() not in doc
+    ]
+    assert not missing, "docs/errors.md lacks:\n" + "\n".join(missing)

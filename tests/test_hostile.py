@@ -116,7 +116,7 @@ def test_table_covers_every_class() -> None:
         prefix = case.id.split("-")[0]
         counts[prefix] = counts.get(prefix, 0) + 1
     assert len(CASES) >= 60
-    assert {"yaml", "compose", "interp", "env", "policy", "validate", "output", "check", "cli"} <= counts.keys()
+    assert {"yaml", "compose", "interp", "env", "policy", "validate", "targets", "explain", "output", "check", "cli"} <= counts.keys()
     assert len({case.id for case in CASES}) == len(CASES)
 
 

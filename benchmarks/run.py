@@ -33,6 +33,7 @@ PYTHON = str(VENV_BIN / "python")
 BAKEGEN = str(VENV_BIN / "bakegen")
 # Modules that must stay off the `check` path when no HCL output is configured.
 LAZY_MODULES = ("jinja2", "jsonschema")
+FLOOR = "python -c pass (floor)"
 
 
 @dataclass
@@ -94,7 +95,7 @@ def commands(include_module_form: bool) -> tuple[list[Command], list[str]]:
     """The commands to time, and notes about the ones skipped."""
     notes: list[str] = []
     result = [
-        Command("python -c pass (floor)", [PYTHON, "-c", "pass"]),
+        Command(FLOOR, [PYTHON, "-c", "pass"]),
         Command("bakegen check", [BAKEGEN, "check"]),
     ]
     if include_module_form:
@@ -221,10 +222,8 @@ def print_imports(project: Path, title: str) -> set[str]:
 def profile(project: Path, argv: list[str], title: str, limit: int = 25) -> None:
     """cProfile of one in-process run (imports included, as a process pays them)."""
     output = project / f".profile-{argv[0]}.pstats"
-    code = (
-        "import cProfile, sys; from bakegen.cli import main; "
-        f"cProfile.run('main({argv!r})', {str(output)!r})"
-    )
+    statement = f"main({argv!r})"
+    code = f"import cProfile; from bakegen.cli import main; cProfile.run({statement!r}, {str(output)!r})"
     subprocess.run([PYTHON, "-c", code], cwd=project, env=_env(), capture_output=True, check=False)
     if not output.exists():
         print(f"\n(profile of {title} failed)")
@@ -280,23 +279,26 @@ def _slope(points: list[tuple[int, float]]) -> tuple[float, float]:
 
 
 def print_scaling(results: list[Measurement]) -> None:
+    """Per-service cost of each step between sizes; equal steps mean linear growth.
+
+    CPU time is used (a busy machine inflates wall time unevenly between runs).
+    """
     sizes = sorted({m.size for m in results})
     if len(sizes) < 2:
         return
-    print("\n### growth with the number of services\n")
-    print("| command | " + " | ".join(f"{size} svc ms" for size in sizes) + " | fixed ms | ms per service | last step ÷ first step |")
-    print("|---|" + "---:|" * (len(sizes) + 3))
-    names = list(dict.fromkeys(m.name for m in results))
-    for name in names:
-        points = [(m.size, m.median) for m in results if m.name == name and not m.failed]
+    print("\n### growth with the number of services (median CPU ms)\n")
+    steps_header = " | ".join(f"ms/service {a}→{b}" for a, b in zip(sizes, sizes[1:]))
+    print(f"| command | {' | '.join(f'{size} svc' for size in sizes)} | {steps_header} | fit: fixed ms + ms/service |")
+    print("|---|" + "---:|" * (2 * len(sizes)))
+    for name in dict.fromkeys(m.name for m in results):
+        points = [(m.size, m.median_cpu) for m in results if m.name == name and not m.failed]
         if len(points) != len(sizes):
             continue
         intercept, slope = _slope(points)
-        # Per-service cost of each step; ≈1 means linear, growing means super-linear.
         steps = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in zip(points, points[1:])]
-        shape = f"{steps[-1] / steps[0]:.2f}" if len(steps) > 1 and steps[0] > 0 else "–"
         cells = " | ".join(f"{y * 1000:.1f}" for _, y in points)
-        print(f"| {name} | {cells} | {intercept * 1000:.1f} | {slope * 1000:.3f} | {shape} |")
+        step_cells = " | ".join(f"{step * 1000:.3f}" for step in steps)
+        print(f"| {name} | {cells} | {step_cells} | {intercept * 1000:.1f} + {slope * 1000:.3f}·n |")
 
 
 def print_goals(results: list[Measurement]) -> None:
@@ -353,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         projects = {size: prepare(root, size) for size in sizes}
         for size in sizes:
             for command in todo:
+                if command.name == FLOOR and size != sizes[0]:
+                    continue  # the interpreter's start does not depend on the project
                 results.append(measure(command, size, projects[size], runs, warmup))
         print(f"## bakegen benchmarks ({runs} runs after {warmup} warm-up, median)\n")
         print_table(results)
@@ -365,11 +369,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             hcl_project = generate(root / "hcl", sizes[0], hcl=True)
             subprocess.run([BAKEGEN, "render"], cwd=hcl_project, env=_env(), check=True, capture_output=True)
             print_imports(hcl_project, f"{sizes[0]} services, HCL output configured")
-            hcl = measure(Command("bakegen check (HCL output)", [BAKEGEN, "check"]), sizes[0], hcl_project, runs, warmup)
-            plain = next((m for m in results if m.size == sizes[0] and m.name == "bakegen check"), None)
-            if not hcl.failed and plain is not None and not plain.failed:
-                print(f"\nHCL output costs check {1000 * (hcl.median - plain.median):.1f} ms "
-                      f"({hcl.median * 1000:.1f} vs {plain.median * 1000:.1f} ms median).")
+            # Interleaved, so that both see the same machine load.
+            plain_command = Command("bakegen check", [BAKEGEN, "check"])
+            hcl_command = Command("bakegen check (HCL output)", [BAKEGEN, "check"])
+            plain, hcl = Measurement(sizes[0], plain_command.name), Measurement(sizes[0], hcl_command.name)
+            for _ in range(runs):
+                for into, command, project in ((plain, plain_command, projects[sizes[0]]), (hcl, hcl_command, hcl_project)):
+                    one = measure(command, sizes[0], project, 1, 0)
+                    into.seconds += one.seconds
+                    into.cpu += one.cpu
+            print(
+                f"\nAn HCL output adds {1000 * (hcl.median_cpu - plain.median_cpu):.1f} ms CPU to `check` "
+                f"({hcl.median_cpu * 1000:.1f} vs {plain.median_cpu * 1000:.1f} ms median CPU; Jinja2 import and render)."
+            )
         if args.profile:
             largest, smallest = projects[max(sizes)], projects[min(sizes)]
             _remove_outputs(largest)

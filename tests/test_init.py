@@ -321,3 +321,14 @@ def lint_workflow(path: Path) -> None:
 def test_workflow_passes_actionlint_and_zizmor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     lint_workflow(write_workflow(tmp_path, monkeypatch, capsys))
+
+
+def test_project_name_from_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # compose prefers COMPOSE_PROJECT_NAME from .env to the directory's name.
+    project = make_project(tmp_path / "checkout")
+    (project / ".env").write_text("COMPOSE_PROJECT_NAME=shop\n")
+    monkeypatch.chdir(project)
+    assert run_cli(capsys, "init")[0] == 0
+    assert validate_schema(project / "bakegen.yaml")["compose"]["project"] == "shop"
+    assert run_cli(capsys, "render")[0] == 0

@@ -111,10 +111,12 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
     project, _ = load_compose(draft)
     project_name: str | None = None
     if project.name is None:
-        # compose names the project after the compose file's directory (the project
-        # directory): normalized the compose way, and written down so the image names of
-        # services without `image:` do not depend on where the repository is checked out.
-        project_name = normalize_project_name(directory.name)
+        # compose names the project after COMPOSE_PROJECT_NAME from .env if set, else after
+        # the compose file's directory (the project directory), normalized the compose way;
+        # written down so the image names of services without `image:` do not depend on
+        # where the repository is checked out.
+        project_name = _env_project_name(directory) if env_files else None
+        project_name = project_name or normalize_project_name(directory.name)
         if not project_name:
             raise UserError(
                 f"cannot name the compose project after directory '{directory.name}' (no letters or "
@@ -146,6 +148,20 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
 
     compile_policy(policy)
     return Scaffold(text, policy)
+
+
+def _env_project_name(directory: Path) -> str | None:
+    """A literal, valid COMPOSE_PROJECT_NAME in the project's .env (compose prefers it)."""
+    from bakegen.dotenv import parse_env_file
+    from bakegen.naming import normalize_project_name
+
+    path = directory / ".env"
+    entries = parse_env_file(path.read_bytes().decode("utf-8-sig"), display_path(path))
+    values = [entry.value for entry in entries if entry.name == "COMPOSE_PROJECT_NAME"]
+    value = values[-1] if values else None
+    if value and "$" not in value and normalize_project_name(value) == value:
+        return value
+    return None
 
 
 def render_workflow(policy: Policy, repository: Path) -> str:

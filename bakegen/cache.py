@@ -90,7 +90,31 @@ def expand_key(template: str, values: dict[str, str], where: str, location: Loca
 
     if '"' in template or "\\" in template:
         raise UserError(f"{where} must not contain '\"' or '\\'", location)
-    return _PLACEHOLDER.sub(replace, template)
+    expanded = _PLACEHOLDER.sub(replace, template)
+    _check_template(template, expanded, where, location)
+    return expanded
+
+
+def _check_template(template: str, expanded: str, where: str, location: Location | None) -> None:
+    """A template must be placeholders, literal text and well-formed bake ``${…}`` expressions."""
+    from bakegen.hcl import strip_interpolations
+
+    literal = strip_interpolations(_PLACEHOLDER.sub("", template))
+    if literal is None or "{" in literal.replace("$${", "").replace("%%{", "") or "}" in literal:
+        raise UserError(
+            f"{where} '{template}' has an unbalanced '{{' or '}}'; placeholders look like {{service}} and bake "
+            "expressions like ${NAME}",
+            location,
+        )
+    if "${" in expanded or "%{" in expanded:
+        from bakegen.bake.diagnostics import BakeError, Pos
+        from bakegen.bake.parser import parse_template
+
+        try:
+            parse_template(expanded, "bakegen.yaml", Pos(1, 1))
+        except BakeError as error:
+            detail = str(error).split(": ", 1)[-1]
+            raise UserError(f"{where} '{template}' is not a valid bake template: {detail}", location) from None
 
 
 class CacheCompiler:

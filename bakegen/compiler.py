@@ -564,9 +564,18 @@ class Compiler:
         overrides = dict(self.policy.services).get(name, ServicePolicy())
         tags = compose_tags
         if self.policy.tags is not None:
-            tags = [self._policy_tag(template, name, compose_tags) for template in self.policy.tags]
+            tags = [
+                self._policy_tag(template, name, compose_tags, self._policy_item_location(("tags",), index))
+                for index, template in enumerate(self.policy.tags)
+            ]
             tags = [tag for tag in tags if tag]
-        tags = _dedupe(tags + [self._policy_tag(template, name, compose_tags) for template in overrides.tags])
+        tags = _dedupe(
+            tags
+            + [
+                self._policy_tag(template, name, compose_tags, self._policy_item_location(("services", name, "tags"), index))
+                for index, template in enumerate(overrides.tags)
+            ]
+        )
         if tags:
             target["tags"] = tags
         if overrides.platforms is not None:
@@ -578,7 +587,16 @@ class Compiler:
             target["output"] = ["type=image,push=false" if several else "type=docker"]
         self._apply_cache(name, target, overrides)
 
-    def _policy_tag(self, template: str, service: str, compose_tags: list[str]) -> str:
+    def _policy_item_location(self, path: tuple[str, ...], index: int) -> Location | None:
+        node = self.policy.locations
+        try:
+            for key in path:
+                node = node[key]
+            return node.item_location(index)  # type: ignore[no-any-return]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return None
+
+    def _policy_tag(self, template: str, service: str, compose_tags: list[str], location: Location | None) -> str:
         from bakegen.cache import expand_key
 
         image = compose_tags[-1] if compose_tags else ""
@@ -586,7 +604,7 @@ class Compiler:
         values = {"image": image, "service": service, "project": project, "branch": "${" + BRANCH_VARIABLE + "}"}
         if "{branch}" in template:
             self.cache.uses_branch = True
-        return expand_key(template, values, "a tag template", None)
+        return expand_key(template, values, "tag template", location)
 
     def _apply_cache(self, name: str, target: dict[str, Any], overrides: ServicePolicy) -> None:
         reads, writes, read_on, write_on = self.cache.for_target(target_name(name), overrides.cache_mode, overrides.cache_skip)

@@ -79,3 +79,22 @@ def _string_end(text: str, index: int) -> int:
             continue
         index += 1
     return len(text)
+
+
+def strip_interpolations(text: str) -> str | None:
+    """Template text with every ``${…}``/``%{…}`` removed (escapes kept); None if one is unclosed."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$${", index) or text.startswith("%%{", index):
+            out.append(text[index : index + 3])
+            index += 3
+        elif text.startswith("${", index) or text.startswith("%{", index):
+            end = _interpolation_end(text, index + 2)
+            if end == len(text) and not text.endswith("}"):
+                return None
+            index = end
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)

@@ -160,10 +160,12 @@ def run_bakegen(project: Path, env: Mapping[str, str]) -> Result:
 # --------------------------------------------------------------------------- normalizing
 
 
-def _unescape(text: str) -> str:
-    # --print (compose's and buildx's alike) writes a literal `${` as `$${` in args,
-    # labels and dockerfile-inline; the build sees `${`.
-    return text.replace("$${", "${")
+def _unescape(text: str, printer: str) -> str:
+    # --print writes a literal `${` as `$${` in args, labels and dockerfile-inline, and
+    # buildx also writes `%{` as `%%{` (shared/bake-cases/README.md); compose leaves `%{`
+    # alone. The build sees `${` and `%{`.
+    text = text.replace("$${", "${")
+    return text.replace("%%{", "%{") if printer == "buildx" else text
 
 
 def _csv(entry: Any, bare_ref: bool = False) -> dict[str, str]:
@@ -205,8 +207,11 @@ def _ssh(entry: Any, base: str) -> tuple[str, tuple[str, ...]]:
     return (name, tuple(_path(p, base) for p in paths))
 
 
-def normalize(target: Mapping[str, Any], base: str) -> dict[str, Any]:
-    """The compared fields of one printed target; paths made absolute against `base`."""
+def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, Any]:
+    """The compared fields of one printed target; paths made absolute against `base`.
+
+    `printer` is "compose" (`docker-compose build --print`) or "buildx" (the evaluator).
+    """
     result: dict[str, Any] = {}
     context = str(target.get("context", "."))
     context_abs = _path(context, base)
@@ -219,10 +224,10 @@ def normalize(target: Mapping[str, Any], base: str) -> dict[str, Any]:
         # dockerfile is relative to the context (compose prints it absolute, buildx as written)
         result["dockerfile"] = dockerfile if remote or os.path.isabs(dockerfile) else _path(dockerfile, context_abs)
     if "dockerfile-inline" in target:
-        result["dockerfile-inline"] = _unescape(str(target["dockerfile-inline"]))
+        result["dockerfile-inline"] = _unescape(str(target["dockerfile-inline"]), printer)
     for key in ("args", "labels"):
         values = {
-            str(k): _unescape(str(v))
+            str(k): _unescape(str(v), printer)
             for k, v in (target.get(key) or {}).items()
             if not str(k).startswith("com.docker.compose.")  # compose's own bookkeeping labels
         }
@@ -234,9 +239,13 @@ def normalize(target: Mapping[str, Any], base: str) -> dict[str, Any]:
     for key in ("pull", "no-cache"):
         if target.get(key):
             result[key] = True
+    # Order matters, but buildx reads a bake file dropping empty tags and repeated tags and
+    # platforms (shared/BAKE-FACTS.md; bakegen.bake.evaluate does the same): compose hands
+    # buildx `["", "a", "b", "a"]` and buildx builds `["a", "b"]`.
     for key in ("tags", "platforms"):
-        if target.get(key):
-            result[key] = [str(v) for v in target[key]]  # order matters: the first tag names the image
+        values = list(dict.fromkeys(str(v) for v in target.get(key) or [] if str(v)))
+        if values:
+            result[key] = values
     if target.get("ulimits"):
         # compose walks a Go map: its order changes from run to run.
         result["ulimits"] = sorted(str(v) for v in target["ulimits"])
@@ -245,7 +254,9 @@ def normalize(target: Mapping[str, Any], base: str) -> dict[str, Any]:
     if target.get("contexts"):
         result["contexts"] = {str(k): _path(str(v), base) for k, v in target["contexts"].items()}
     if target.get("secret"):
-        result["secret"] = sorted(_secret(entry, base) for entry in target["secret"])
+        # buildx keeps one secret per id (the last), as compose's merged lists can repeat one.
+        secrets = {entry[0]: entry for entry in (_secret(item, base) for item in target["secret"])}
+        result["secret"] = sorted(secrets.values())
     if target.get("ssh"):
         result["ssh"] = sorted(_ssh(entry, base) for entry in target["ssh"])
     for key in ("cache-from", "cache-to", "output"):

@@ -57,6 +57,7 @@ def run(config: str, *, force: bool, ci: str | None, pre_commit: bool) -> int:
         repository = _repository_root(root)
         workflow = render_workflow(scaffold.policy, repository)
         writes.append((repository / WORKFLOW_PATH, workflow.encode("utf-8"), "workflow file"))
+    entry = render_pre_commit(policy_path, _repository_root(root)) if pre_commit else ""
     # Every refusal comes before any write: `init --ci github` next to an existing policy must
     # not leave a workflow behind.
     for path, _, kind in writes:
@@ -69,11 +70,11 @@ def run(config: str, *, force: bool, ci: str | None, pre_commit: bool) -> int:
     write_all([(path, content, display_path(path)) for path, content, _ in writes])
     for path, _, _ in writes:
         print(f"bakegen: wrote {display_path(path)}", file=sys.stderr)
-    if pre_commit:
-        sys.stdout.write(render_pre_commit(policy_path, _repository_root(root)))
+    sys.stdout.write(entry)
     shown = display_path(policy_path)
-    print(f"bakegen: next: bakegen render{_policy_args(policy_path, Path.cwd())} && git add {shown} "
-          f"{display_path(root / OUTPUT_JSON)}", file=sys.stderr)
+    option = "" if shown == DEFAULT_POLICY_FILE else f" -c {shlex.quote(shown)}"
+    print(f"bakegen: next: bakegen render{option} && git add {shlex.quote(shown)} "
+          f"{shlex.quote(display_path(root / OUTPUT_JSON))}", file=sys.stderr)
     return 0
 
 

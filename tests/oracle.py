@@ -107,7 +107,7 @@ def _policy(project: Path) -> Any:
     return load_policy(project / "bakegen.yaml", "bakegen.yaml")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compose_cached(project: Path, env_items: tuple[tuple[str, str], ...], home: str) -> Result:
     binary = compose_binary()
     assert binary is not None
@@ -124,7 +124,7 @@ def _compose_cached(project: Path, env_items: tuple[tuple[str, str], ...], home:
     # asked for all of them. COMPOSE_PROFILES goes to compose only: it is how the oracle is
     # run, not part of the environment under test.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "COMPOSE_PROFILES": "*", **dict(env_items)}
-    done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(args, check=False, cwd=project, env=env, capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         return Result(None, done.stderr.strip())
     return Result(json.loads(done.stdout)["target"])
@@ -134,7 +134,7 @@ def run_compose(project: Path, env: Mapping[str, str], home: str) -> Result:
     return _compose_cached(project, tuple(sorted(env.items())), home)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bake_text(project: Path) -> tuple[str, str]:
     """bakegen's JSON for the project (env-independent: compiled once) and its directory."""
     from bakegen.pipeline import compile_policy
@@ -148,8 +148,14 @@ def bake_text(project: Path) -> tuple[str, str]:
 
 def run_bakegen(project: Path, env: Mapping[str, str]) -> Result:
     from bakegen.bake import BakeError, evaluate
+    from bakegen.errors import UserError
 
-    text, directory = bake_text(project)
+    try:
+        text, directory = bake_text(project)
+    except UserError as error:
+        # bakegen refused the project (for every environment): a failure to compare with
+        # compose's, not a crash of the oracle.
+        return Result(None, f"bakegen: {error}")
     try:
         printed = evaluate([("docker-bake.json", text)], dict(env), [], cwd=directory)
     except BakeError as error:
@@ -243,9 +249,9 @@ def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, A
     # platforms (shared/BAKE-FACTS.md; bakegen.bake.evaluate does the same): compose hands
     # buildx `["", "a", "b", "a"]` and buildx builds `["a", "b"]`.
     for key in ("tags", "platforms"):
-        values = list(dict.fromkeys(str(v) for v in target.get(key) or [] if str(v)))
-        if values:
-            result[key] = values
+        listed = list(dict.fromkeys(str(v) for v in target.get(key) or [] if str(v)))
+        if listed:
+            result[key] = listed
     if target.get("ulimits"):
         # compose walks a Go map: its order changes from run to run.
         result["ulimits"] = sorted(str(v) for v in target["ulimits"])

@@ -21,9 +21,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import oracle
+import pytest
 
 if oracle.compose_binary() is None:
     pytest.skip(

@@ -21,12 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import SIZES, generate  # noqa: E402 - sibling script, not a package
+from generate import SIZES, generate  # a sibling script, not a package
 
 VENV_BIN = Path(sys.executable).parent
 PYTHON = str(VENV_BIN / "python")
@@ -287,7 +288,7 @@ def print_scaling(results: list[Measurement]) -> None:
     if len(sizes) < 2:
         return
     print("\n### growth with the number of services (median CPU ms)\n")
-    steps_header = " | ".join(f"ms/service {a}→{b}" for a, b in zip(sizes, sizes[1:]))
+    steps_header = " | ".join(f"ms/service {a}→{b}" for a, b in pairwise(sizes))
     print(f"| command | {' | '.join(f'{size} svc' for size in sizes)} | {steps_header} | fit: fixed ms + ms/service |")
     print("|---|" + "---:|" * (2 * len(sizes)))
     for name in dict.fromkeys(m.name for m in results):
@@ -295,7 +296,7 @@ def print_scaling(results: list[Measurement]) -> None:
         if len(points) != len(sizes):
             continue
         intercept, slope = _slope(points)
-        steps = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in zip(points, points[1:])]
+        steps = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in pairwise(points)]
         cells = " | ".join(f"{y * 1000:.1f}" for _, y in points)
         step_cells = " | ".join(f"{step * 1000:.3f}" for step in steps)
         print(f"| {name} | {cells} | {step_cells} | {intercept * 1000:.1f} + {slope * 1000:.3f}·n |")

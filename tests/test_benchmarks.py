@@ -14,7 +14,7 @@ from bakegen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import compose_text, generate, service_names  # noqa: E402 - sibling script
+from generate import compose_text, generate, service_names  # a sibling script
 
 
 def _compose_binary() -> Path | None:

@@ -21,9 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from itertools import pairwise
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -103,6 +103,20 @@ class Compiler:
             self.variables.add_validation(name, condition, message)
         return compiled.text
 
+    def _require_image(self, spec: Any) -> None:
+        """compose refuses a service with neither build nor image, also when image is "" at run time."""
+        raw = spec.data.get("image")
+        message = f'service "{spec.name}" has neither an image nor a build context specified'
+        if not raw:
+            raise UserError(message, getattr(spec, "location", None))
+        if not isinstance(raw, str) or not _may_be_empty(raw):
+            return
+        from bakegen.interpolation import parse
+
+        image = self.template(raw, _value_location(spec.data, "image"))
+        anchor = sorted(parse(raw).variables())[0]
+        self.variables.add_validation(anchor, "${" + f'{hcl.quote_template(image)} != ""' + "}", message)
+
     def _check_syntax(self, raw: str, location: Location | None) -> None:
         from bakegen.interpolation import InterpolationError, parse
 
@@ -232,6 +246,8 @@ class Compiler:
         template anywhere is an error, as it is for compose.
         """
         for spec in self.project.services.values():
+            if "build" not in spec.data:
+                self._require_image(spec)
             for value, location in _strings(spec.data, getattr(spec, "location", None)):
                 if "$" not in value:
                     continue
@@ -383,11 +399,11 @@ class Compiler:
                     # when the variable is unset: a whole-string "${NAME}" that is null at
                     # build time is dropped by bake too (shared/bake-cases variables args-expr-null).
                     self._use_variable(name, item_location)
-                    result[name] = "${" + name + "}"
+                    result[hcl.escape_template_literal(name)] = "${" + name + "}"
                 else:
-                    result[name] = ""
+                    result[hcl.escape_template_literal(name)] = ""
                 continue
-            result[name] = self.template(value, item_location)
+            result[hcl.escape_template_literal(name)] = self.template(value, item_location)
         if result:
             target[bake_key] = result
 
@@ -408,10 +424,15 @@ class Compiler:
                 host, _, address = text.partition(separator)
                 pairs.append((host, address, item_location))
         for host, address, item_location in pairs:
+            if not host or any(char in host for char in "${}% \t"):
+                # compose never interpolates keys and rejects such a host ("bad host name").
+                raise UserError(f"bad host name '{host}' in build.extra_hosts", item_location)
             addresses = address if isinstance(address, list) else [address]
             for one in addresses:
                 hosts.setdefault(host, []).append(self.template(one, item_location))
-        target["extra-hosts"] = {host: ",".join(addresses) for host, addresses in hosts.items()}
+        target["extra-hosts"] = {
+            hcl.escape_template_literal(host): ",".join(addresses) for host, addresses in hosts.items()
+        }
 
     def _map_shm_size(self, build: Mapping[str, Any], target: dict[str, Any]) -> None:
         if build.get("shm_size") is None:
@@ -434,6 +455,9 @@ class Compiler:
             limit = values[name]
             if isinstance(limit, Mapping):
                 entries.append(f"{name}={limit.get('soft')}:{limit.get('hard')}")
+            elif isinstance(limit, int) and limit <= 0:
+                # compose builds a non-positive single value as soft=hard=0 (`build --print`).
+                entries.append(f"{name}=0:0")
             else:
                 entries.append(f"{name}={limit}")
         if entries:
@@ -504,9 +528,16 @@ class Compiler:
 
     # -- tags -------------------------------------------------------------------------------
     def image_name(self, name: str, data: Mapping[str, Any]) -> str:
-        if data.get("image"):
-            return self.template(data["image"], _value_location(data, "image"))
-        return f"{self.project_reference()}-{name}"
+        raw = data.get("image")
+        if not raw:
+            return f"{self.project_reference()}-{name}"
+        image = self.template(raw, _value_location(data, "image"))
+        if isinstance(raw, str) and _may_be_empty(raw):
+            # compose names a build service whose image interpolates to "" <project>-<service>.
+            default = f"{self.project_reference()}-{name}"
+            quoted = hcl.quote_template(image)
+            return "${" + f'{quoted} != "" ? {quoted} : {hcl.quote_template(default)}' + "}"
+        return image
 
     def project_reference(self) -> str:
         """The project name as compose resolves it at run time.
@@ -649,10 +680,17 @@ class Compiler:
             declared.update(derived_variables())
         if self.uses_project_variable:
             name = PROJECT_ENV_VARIABLE
-            normalized = f'regex_replace(regex_replace(lower({name}), "[^a-z0-9_-]", ""), "^[_-]+", "")'
             declared[PROJECT_VARIABLE] = {
-                "default": "${" + f'{name} != null && {name} != "" ? {normalized} : "{self.project_name}"' + "}"
+                "default": "${" + f'{name} != null && {name} != "" ? {name} : "{self.project_name}"' + "}"
             }
+            # compose rejects an invalid COMPOSE_PROJECT_NAME rather than normalizing it.
+            declared[name].setdefault("validation", []).append(
+                {
+                    "condition": "${" + f'{name} == null || {name} == "" || can(regex("^[a-z0-9][a-z0-9_-]*$", {name}))' + "}",
+                    "error_message": f'invalid project name "${{{name}}}": must consist only of lowercase alphanumeric '
+                    "characters, hyphens, and underscores as well as start with a letter or number",
+                }
+            )
         return dict(sorted(declared.items()))
 
 
@@ -711,6 +749,13 @@ def _key_values(values: Any, location: Location | None) -> Iterator[tuple[str, A
             yield key, (value if separator else None), _item_location(values, index, location)
         return
     raise UserError("expected a mapping or a list of KEY=VALUE strings", location)
+
+
+def _may_be_empty(raw: str) -> bool:
+    """True when a compose template has no literal text, so it can interpolate to ""."""
+    from bakegen.interpolation import Literal, parse
+
+    return not any(isinstance(part, Literal) and part.text for part in parse(raw).parts)
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:

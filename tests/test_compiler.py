@@ -171,10 +171,19 @@ def test_implicit_image_name_follows_compose_project_name_at_build_time(tmp_path
     assert bake["target"]["web"]["tags"] == ["${BAKEGEN_PROJECT}-web"]
     assert bake["variable"] == {
         "BAKEGEN_PROJECT": {
-            "default": '${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? regex_replace(regex_replace('
-            'lower(COMPOSE_PROJECT_NAME), "[^a-z0-9_-]", ""), "^[_-]+", "") : "my_app"}'
+            "default": '${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? COMPOSE_PROJECT_NAME : "my_app"}'
         },
-        "COMPOSE_PROJECT_NAME": {"default": None},
+        "COMPOSE_PROJECT_NAME": {
+            "default": None,
+            "validation": [
+                {
+                    "condition": '${COMPOSE_PROJECT_NAME == null || COMPOSE_PROJECT_NAME == "" || '
+                    'can(regex("^[a-z0-9][a-z0-9_-]*$", COMPOSE_PROJECT_NAME))}',
+                    "error_message": 'invalid project name "${COMPOSE_PROJECT_NAME}": must consist only of lowercase '
+                    "alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
+                }
+            ],
+        },
     }
 
 

@@ -5,7 +5,7 @@ variable "API_URL" {
 }
 
 variable "BAKEGEN_PROJECT" {
-  default = "${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? regex_replace(regex_replace(lower(COMPOSE_PROJECT_NAME), "[^a-z0-9_-]", ""), "^[_-]+", "") : "shop"}"
+  default = "${COMPOSE_PROJECT_NAME != null && COMPOSE_PROJECT_NAME != "" ? COMPOSE_PROJECT_NAME : "shop"}"
 }
 
 variable "BUILD_PROFILE" {
@@ -14,6 +14,10 @@ variable "BUILD_PROFILE" {
 
 variable "COMPOSE_PROJECT_NAME" {
   default = null
+  validation {
+    condition = "${COMPOSE_PROJECT_NAME == null || COMPOSE_PROJECT_NAME == "" || can(regex("^[a-z0-9][a-z0-9_-]*$", COMPOSE_PROJECT_NAME))}"
+    error_message = "invalid project name \"${COMPOSE_PROJECT_NAME}\": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number"
+  }
 }
 
 variable "DOCKERFILE_SUFFIX" {

@@ -33,19 +33,11 @@ def hcl_value(value: Any, indent: str = "") -> str:
 
 
 def render(bake: dict[str, Any]) -> str:
-    import jinja2
+    from bakegen.templating import jinja_environment
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_path("docker-bake.hcl.j2").parent)),
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    environment.filters["hcl"] = hcl_value
+    environment = jinja_environment(data_path("docker-bake.hcl.j2").parent, {"hcl": hcl_value})
     template = environment.get_template("docker-bake.hcl.j2")
-    return template.render(
+    return template.render(  # type: ignore[no-any-return]
         header=bake.get("//", ""),
         variables=bake.get("variable", {}),
         groups=bake.get("group", {}),

@@ -233,18 +233,8 @@ def _comment(value: Any) -> str:
 
 
 def _environment() -> Any:
-    import jinja2
-
     from bakegen.resources import data_path
+    from bakegen.templating import jinja_environment
 
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(data_path("templates/bakegen.yaml.j2").parent)),
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    environment.filters["yaml"] = _yaml_scalar
-    environment.filters["comment"] = _comment
-    return environment
+    directory = data_path("templates/bakegen.yaml.j2").parent
+    return jinja_environment(directory, {"yaml": _yaml_scalar, "comment": _comment})

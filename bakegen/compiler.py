@@ -70,6 +70,8 @@ class Compiler:
         self.project_name = self._project_name()
         self.uses_project_variable = False
         self.cache = CacheCompiler(policy, self.project_name, self._policy_location)
+        # Compiled templates by raw text: bake text and the variables it reads (see template()).
+        self._templates: dict[str, tuple[str, frozenset[str]]] = {}
 
     # -- positions --------------------------------------------------------------------------
     def _policy_location(self, key: str) -> Location | None:
@@ -90,17 +92,28 @@ class Compiler:
             return str(raw)
         if "$" not in raw:
             return hcl.escape_template_literal(raw)
+        cached = self._templates.get(raw)
+        if cached is not None:
+            # Cached: the same template text recurs across services. The result depends only on
+            # the text and on nullable(), which is fixed for a compile; the validations were
+            # added on the first compile of the text.
+            text, names = cached
+            for name in names:
+                self._use_variable(name, location)
+            return text
         from bakegen.interpolation import InterpolationError, parse, to_bake
 
         try:
             parsed = parse(raw)
-            for name in parsed.variables():
+            names = parsed.variables()
+            for name in names:
                 self._use_variable(name, location)
             compiled = to_bake(parsed, self.variables.nullable)
         except InterpolationError as error:
             raise UserError(error.message, _shift(location, error.offset)) from None
         for name, condition, message in compiled.validations:
             self.variables.add_validation(name, condition, message)
+        self._templates[raw] = (compiled.text, names)
         return compiled.text
 
     def _require_image(self, spec: Any) -> None:

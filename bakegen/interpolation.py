@@ -118,9 +118,18 @@ class RequiredVariableError(Exception):
 # --------------------------------------------------------------------------- parsing
 
 
+# Parsed templates by text. Cached: compose files repeat the same values across services
+# (``${REGISTRY:-…}`` in every image, anchors), and a Template is immutable, so it can be shared.
+# Invalid texts raise and are not cached.
+_PARSED: dict[str, Template] = {}
+
+
 def parse(text: str) -> Template:
     """Parse a compose value; raises InterpolationError on invalid ``${`` forms."""
-    return Template(tuple(_parse_segment(text, 0, len(text))))
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        parsed = _PARSED[text] = Template(tuple(_parse_segment(text, 0, len(text))))
+    return parsed
 
 
 def _parse_segment(text: str, start: int, end: int) -> list[Literal | Substitution]:

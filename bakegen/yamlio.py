@@ -86,6 +86,10 @@ class YamlMap(dict):  # type: ignore[type-arg]
         """``!reset`` / ``!override`` when the value carried that compose tag."""
         return self._tags.get(key)
 
+    def has_tags(self) -> bool:
+        """True when some value here (not below) carries ``!reset`` / ``!override``."""
+        return bool(self._tags)
+
     def put(
         self,
         key: Any,
@@ -147,6 +151,10 @@ class YamlList(list):  # type: ignore[type-arg]
 
     def tag_of(self, index: int) -> str | None:
         return self._tags.get(index)
+
+    def has_tags(self) -> bool:
+        """True when some item here (not below) carries ``!reset`` / ``!override``."""
+        return bool(self._tags)
 
     def add(self, value: Any, location: Location | None = None, tag: str | None = None) -> None:
         """Append a value with its position."""

@@ -87,6 +87,33 @@ def discover_files(directory: Path) -> list[Path]:
         current = current.parent
 
 
+def _grafts_values(doc: YamlMap) -> bool:
+    """True when ``include`` or ``extends`` will put values of other documents into ``doc``.
+
+    Those values are shared, not copied, so such a document must be copied when merged.
+    """
+    services = doc.get("services")
+    return "include" in doc or (
+        isinstance(services, YamlMap) and any(isinstance(s, YamlMap) and "extends" in s for s in services.values())
+    )
+
+
+def _has_compose_tags(value: Any) -> bool:
+    """True when a ``!reset`` / ``!override`` tag is anywhere below ``value`` (merge acts on them)."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, YamlMap):
+            if current.has_tags():
+                return True
+            stack.extend(current.values())
+        elif isinstance(current, YamlList):
+            if current.has_tags():
+                return True
+            stack.extend(current)
+    return False
+
+
 class _ProjectLoader:
     def __init__(self, static_env: Mapping[str, str]) -> None:
         self.static_env = static_env
@@ -126,9 +153,16 @@ class _ProjectLoader:
         merged = YamlMap(Location(_display(paths[0])))
         for path in paths:
             for doc in self.read(path, working_dir, at):
+                grafted = _grafts_values(doc)
                 self.apply_extends(doc, path, working_dir)
                 self.apply_include(doc, include_dir or working_dir, [*chain, path])
-                merged = merge(merged, doc)
+                if not merged and not grafted and not _has_compose_tags(doc):
+                    # Merging onto the empty model would only deep-copy the document: nothing
+                    # to drop, and nothing shared with another document or the extends cache.
+                    doc.location = merged.location
+                    merged = doc
+                else:
+                    merged = merge(merged, doc)
         return enforce_unicity(merged)  # type: ignore[no-any-return]
 
     # -- static interpolation ----------------------------------------------------------------

@@ -185,18 +185,38 @@ _UNIQUE: tuple[tuple[Path, Any], ...] = (
 )
 
 
-def enforce_unicity(value: Any, path: Path = ()) -> Any:
+def _pattern_tree(patterns: tuple[tuple[Path, Any], ...]) -> dict[str, Any]:
+    """The patterns as nested dicts (``"*"`` for any key), each ending in its index function."""
+    root: dict[str, Any] = {}
+    for pattern, index_of in patterns:
+        node = root
+        for part in pattern[:-1]:
+            node = node.setdefault(part, {})
+        node[pattern[-1]] = index_of
+    return root
+
+
+# enforce_unicity descends only along these paths: most of a model (environment, labels,
+# args…) holds no list it could change, and matching every pattern on every list is slow.
+_UNIQUE_TREE = _pattern_tree(_UNIQUE)
+
+
+def enforce_unicity(value: Any) -> Any:
     """Entries with the same key: the later one wins, at the earlier one's position."""
+    return _enforce_unicity(value, _UNIQUE_TREE)
+
+
+def _enforce_unicity(value: Any, patterns: Any) -> Any:
+    if callable(patterns):  # a whole pattern matched: ``patterns`` is its index function
+        return _unique(value, patterns) if isinstance(value, YamlList) else value
     if isinstance(value, YamlMap):
         for key, item in list(value.items()):
-            updated = enforce_unicity(item, (*path, str(key)))
+            below = patterns.get(str(key), patterns.get("*"))
+            if below is None:
+                continue
+            updated = _enforce_unicity(item, below)
             if updated is not item:
                 value.put(key, updated, value.key_location(key), value.value_location(key), value.tag_of(key))
-        return value
-    if isinstance(value, YamlList):
-        for pattern, index_of in _UNIQUE:
-            if matches(path, pattern):
-                return _unique(value, index_of)
     return value
 
 

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -345,10 +346,15 @@ class Compiler:
             return Path(base)
         return Path(getattr(spec, "base_dir", None) or self.project.project_directory)
 
+    @cached_property
+    def _output_root(self) -> str:
+        # Once per compile: resolve() makes a syscall per path component, and every target needs it.
+        return os.path.normpath(self.output_dir.resolve())
+
     def _relative(self, path: Path) -> str:
         """A path as bake needs it: relative to the bake file's directory, POSIX separators."""
         absolute = Path(os.path.normpath(path if path.is_absolute() else Path.cwd() / path))
-        relative = os.path.relpath(absolute, os.path.normpath(self.output_dir.resolve()))
+        relative = os.path.relpath(absolute, self._output_root)
         return Path(relative).as_posix()
 
     def _map_dockerfile(self, build: Mapping[str, Any], target: dict[str, Any], context_dir: Path | None) -> None:

@@ -278,6 +278,7 @@ class _Builder:
         self.active: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
         self.resolver = yaml.resolver.Resolver()
+        self.implicit_tags: dict[str, str] = {}  # plain scalar text → its implicit YAML tag
 
     def where(self, node: Node) -> Location:
         mark = node.start_mark
@@ -311,7 +312,7 @@ class _Builder:
     # scalars
     def scalar(self, node: ScalarNode) -> Any:
         plain = not node.style  # None (pure-Python composer) or "" (libyaml) when plain
-        implicit_tag = self.resolver.resolve(ScalarNode, node.value, (True, False)) if plain else None
+        implicit_tag = self._implicit_tag(node.value) if plain else None
         if node.tag in _COMPOSE_TAGS:
             # `!override 5` is typed as the untagged scalar would be.
             if not plain:
@@ -322,6 +323,13 @@ class _Builder:
                 return Timestamp(node.value)
             return _compose_plain_scalar(node.value)
         return self._typed(node, node.tag)
+
+    def _implicit_tag(self, text: str) -> str:
+        # Cached: resolving tries a list of regexes, and compose files repeat their scalars.
+        tag = self.implicit_tags.get(text)
+        if tag is None:
+            tag = self.implicit_tags[text] = self.resolver.resolve(ScalarNode, text, (True, False))
+        return tag
 
     def _typed(self, node: ScalarNode, tag: str | None) -> Any:
         if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):

@@ -259,12 +259,14 @@ class Compiler:
         So every ``?`` check in every service becomes a bake validation, and every invalid
         template anywhere is an error, as it is for compose.
         """
+        checked: set[str] = set()
         for spec in self.project.services.values():
             if "build" not in spec.data:
                 self._require_image(spec)
-            for value, location in _strings(spec.data, getattr(spec, "location", None)):
-                if "$" not in value:
-                    continue
+            for value, location in _templates_in(spec.data, getattr(spec, "location", None)):
+                if value in checked:
+                    continue  # the same text checks the same way, and its validations are added
+                checked.add(value)
                 if "?" in value:
                     self.template(value, location)
                 else:
@@ -801,17 +803,36 @@ def _bytes(value: Any, location: Location | None) -> int:
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
 
 
-def _strings(value: Any, location: Location | None) -> Iterator[tuple[str, Location | None]]:
-    stack: list[tuple[Any, Location | None]] = [(value, location)]
+def _templates_in(value: Any, location: Location | None) -> Iterator[tuple[str, Location | None]]:
+    """Every string containing ``$`` below ``value``, with its location.
+
+    Locations are looked up only for those strings (and for containers): most strings of a
+    model have no ``$``. An entry of the stack is (value, its container, its key or index
+    there, the container's location).
+    """
+    stack: list[tuple[Any, Any, Any, Location | None]] = [(value, None, None, location)]
     while stack:
-        current, where = stack.pop()
+        current, container, key, outer = stack.pop()
         if isinstance(current, str):
-            yield current, where
+            if "$" in current:
+                yield current, _location_in(container, key, outer)
         elif isinstance(current, Mapping):
-            for key, item in current.items():
-                stack.append((item, _value_location(current, key)))
+            where = _location_in(container, key, outer)
+            for item_key, item in current.items():
+                stack.append((item, current, item_key, where))
         elif isinstance(current, list):
+            where = _location_in(container, key, outer)
             for index, item in enumerate(current):
-                stack.append((item, _item_location(current, index, where)))
+                stack.append((item, current, index, where))
         elif _is_path_value(current):
-            stack.append((current.raw, getattr(current, "location", where)))
+            where = current.location if hasattr(current, "location") else _location_in(container, key, outer)
+            stack.append((current.raw, None, None, where))
+
+
+def _location_in(container: Any, key: Any, outer: Location | None) -> Location | None:
+    """Where ``container[key]`` was written (``outer``: the container's own location)."""
+    if container is None:
+        return outer
+    if isinstance(container, list):
+        return _item_location(container, key, outer)
+    return _value_location(container, key)

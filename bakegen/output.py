@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import tempfile
 from pathlib import Path
 
 from bakegen.errors import Location, UserError
@@ -79,6 +77,8 @@ def write_all(outputs: list[tuple[Path, bytes, str]]) -> list[str]:
 
 def _stage(target: Path, content: bytes, display: str) -> str:
     """A temp file in the target's directory holding ``content``, flushed to disk."""
+    import tempfile  # here, not at the top: `check` never writes (tempfile imports random, shutil…)
+
     fd = -1
     temp_name = ""
     try:
@@ -141,6 +141,8 @@ def _mode_of(path: Path) -> int:
 
 
 def unified_diff(old: bytes | None, new: bytes, display: str) -> str:
+    import difflib  # here, not at the top: only a stale `check` needs it
+
     old_lines = [] if old is None else old.decode("utf-8", "replace").splitlines(keepends=True)
     new_lines = new.decode("utf-8").splitlines(keepends=True)
     diff = difflib.unified_diff(old_lines, new_lines, f"a/{display}", f"b/{display}")

@@ -9,7 +9,6 @@ policies.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +109,8 @@ class _Reader:
             raise UserError(f"{where} must be a mapping, got {_kind(value)}", at)
         for key in value:
             if not isinstance(key, str) or key not in allowed:
+                import difflib  # here, not at the top: only a policy error needs it
+
                 hint = ""
                 close = difflib.get_close_matches(str(key), allowed, n=1)
                 if close:

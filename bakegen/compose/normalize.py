@@ -16,7 +16,6 @@ Paths compose resolves against a directory become ``PathValue`` (see ``model``).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +362,8 @@ def _go_float(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     if value == 0:
         return "-0" if str(value).startswith("-") else "0"
+    from decimal import Decimal  # here, not at the top: float keys are rare
+
     sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
     assert isinstance(exponent, int)
     text = "".join(map(str, digits))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bakegen.errors import Location, UserError
 from bakegen.naming import BRANCH_SLUG_LENGTH, branch_slug
@@ -22,7 +21,6 @@ from bakegen.policy import CachePolicy, Policy
 
 BRANCH_VARIABLE = "BAKEGEN_BRANCH"
 BASE_BRANCH_VARIABLE = "BAKEGEN_BASE_BRANCH"
-GITHUB_VARIABLES = ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_HEAD_REF", "GITHUB_REF", "GITHUB_REF_NAME")
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_]+)\}")
 
 
@@ -68,14 +66,6 @@ def switch_variables(switch: str) -> tuple[str, ...]:
     if switch.startswith("env:"):
         return (switch.removeprefix("env:"),)
     return ()
-
-
-@dataclass(frozen=True)
-class TargetCache:
-    """What the cache policy adds to one target: bake template strings, or None for none."""
-
-    cache_from: str | None
-    cache_to: str | None
 
 
 def expand_key(template: str, values: dict[str, str], where: str, location: Location | None) -> str:

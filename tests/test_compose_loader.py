@@ -604,6 +604,22 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml"],
         "compose.yaml:1:7: error: name is an unquoted date or time, which compose rejects here; quote it",
     ),
+    "build.ssh sequence over a sequence in another file": (
+        {
+            "compose.yaml": "services:\n  s:\n    build:\n      context: .\n      ssh: [default]\n",
+            "o.yaml": "services:\n  s:\n    build:\n      ssh: ['k=./id']\n",
+        },
+        ["compose.yaml", "o.yaml"],
+        "o.yaml:4:12: error: cannot override services.s.build.ssh",
+    ),
+    "build.ssh empty sequence over a mapping in another file": (
+        {
+            "compose.yaml": "services:\n  s:\n    build:\n      context: .\n      ssh: {k: ./id}\n",
+            "o.yaml": "services:\n  s:\n    build:\n      ssh: []\n",
+        },
+        ["compose.yaml", "o.yaml"],
+        "o.yaml:4:12: error: cannot override services.s.build.ssh",
+    ),
     "include env_file missing": (
         {"compose.yaml": "include:\n  - path: s/c.yaml\n    env_file: nope.env\n", "s/c.yaml": "services:\n  a:\n    build: .\n"},
         ["compose.yaml"],
@@ -749,6 +765,35 @@ def test_ssh_matches_compose(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert f"k: {tmp_path / 'id_rsa'}\n" in result.stdout and "default: null\n" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("files", "names"),
+    [
+        ({"o.yaml": "services:\n  s:\n    build:\n      ssh: {k: ./id}\n"}, ["compose.yaml", "o.yaml"]),
+        ({"o.yaml": "services:\n  s:\n    build:\n      ssh: !override ['k=./id']\n"}, ["compose.yaml", "o.yaml"]),
+        ({"o.yaml": "services:\n  s:\n    build:\n      ssh: !reset []\n"}, ["compose.yaml", "o.yaml"]),
+        ({"o.yaml": "services:\n  t:\n    extends: s\n    build:\n      ssh: ['k=./id']\n"}, ["compose.yaml"]),
+    ],
+    ids=["mapping", "override-tag", "reset-tag", "extends"],
+)
+def test_ssh_sequence_overrides_compose_accepts(tmp_path: Path, files: dict[str, str], names: list[str]) -> None:
+    """Only a sequence merged onto an existing build.ssh from another file fails in compose."""
+    base = "services:\n  s:\n    build:\n      context: .\n      ssh: [default]\n"
+    if names == ["compose.yaml"]:
+        files = {"compose.yaml": base + files["o.yaml"].removeprefix("services:\n")}
+    else:
+        files = {"compose.yaml": base, **files}
+    write(tmp_path, files)
+    project = load(tmp_path, names)
+    assert "s" in project.services
+    if COMPOSE is not None:
+        args = [str(COMPOSE)] + [a for name in names for a in ("-f", str(tmp_path / name))]
+        result = subprocess.run(
+            [*args, "config", "--no-interpolate", "--format", "yaml"],
+            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+        )
+        assert result.returncode == 0, result.stderr
 
 
 def test_hostile_compose_file(tmp_path: Path) -> None:

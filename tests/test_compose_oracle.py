@@ -39,8 +39,6 @@ XFAIL: dict[str, str] = {
     "include_long::set-GREETING": "include env_file values are not used for the included file's variables",
     # compose reads the included project's own .env for its variables; bakegen does not.
     "include_dotenv::unset": "an included project's .env is not used for the included file's variables",
-    # compose fails to merge build.ssh from two files; bakegen merges them.
-    "override_ssh::*": "build.ssh in two files is merged where compose fails ('cannot override')",
     # compose ignores build.x-bake; bakegen applies it as buildx's compose reader does (a
     # documented choice: x-bake exists for bake), so these differ from compose by design.
     "x_bake::*": "build.x-bake is applied, compose's build --print ignores it",

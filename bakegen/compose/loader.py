@@ -236,7 +236,7 @@ class _ProjectLoader:
         base = self.extend(ref, ref_services, ref_path, ref_dir, [*chain, here])
         if base is None:
             return service
-        merged = merge(base, service, ("services", "x"))
+        merged = merge(base, service, ("services", "x"), files=False)
         merged.pop("extends", None)
         services.put(name, merged, services.key_location(name), services.value_location(name), services.tag_of(name))
         return merged

@@ -12,14 +12,18 @@ Works on normalized documents (see ``normalize``), so the rules reduce to:
   strings, where a bare ``K`` wins like any other entry);
 * ``extra_hosts``: base entries, then override entries not already present;
 * ``logging`` merges only when both sides name the same driver (or one names none);
-* ``!reset`` removes the base value, ``!override`` replaces it without merging.
+* ``!reset`` removes the base value, ``!override`` replaces it without merging;
+* between files (not for ``extends``), a ``build.ssh`` written as a sequence cannot
+  override an existing one: compose-go turns only the base into a mapping before merging
+  and fails with ``cannot override services.<name>.build.ssh`` (an override written as a
+  mapping merges).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bakegen.compose.normalize import add_host
+from bakegen.compose.normalize import SequenceMap, add_host
 from bakegen.errors import UserError
 from bakegen.yamlio import YamlList, YamlMap
 
@@ -41,6 +45,7 @@ _KEY_VALUE_MAPS = (
     ("services", "*", "sysctls"),
 )
 _EXTRA_HOSTS = (("services", "*", "extra_hosts"), ("services", "*", "build", "extra_hosts"))
+_SSH = ("services", "*", "build", "ssh")
 _LIST_TO_MAP = (("services", "*", "networks"), ("services", "*", "models"), ("services", "*", "depends_on"))
 
 
@@ -52,8 +57,11 @@ def _any(path: Path, patterns: tuple[Path, ...]) -> bool:
     return any(matches(path, pattern) for pattern in patterns)
 
 
-def merge(base: Any, override: Any, path: Path = ()) -> Any:
-    """``override`` applied on ``base``; neither is modified (the result may share leaves)."""
+def merge(base: Any, override: Any, path: Path = (), *, files: bool = True) -> Any:
+    """``override`` applied on ``base``; neither is modified (the result may share leaves).
+
+    ``files``: ``override`` is a later file or document (False for ``extends``).
+    """
     if _any(path, _REPLACED):
         return clean(override)
     if override is None:
@@ -65,7 +73,7 @@ def merge(base: Any, override: Any, path: Path = ()) -> Any:
     if isinstance(base, YamlMap):
         if not isinstance(override, YamlMap):
             raise UserError(f"cannot override {'.'.join(path)}: expected a mapping", getattr(override, "location", None))
-        return _merge_maps(base, override, path, keep_null=_any(path, _KEY_VALUE_MAPS))
+        return _merge_maps(base, override, path, keep_null=_any(path, _KEY_VALUE_MAPS), files=files)
     if isinstance(base, YamlList):
         if not isinstance(override, YamlList):
             raise UserError(f"cannot override {'.'.join(path)}: expected a list", getattr(override, "location", None))
@@ -77,7 +85,7 @@ def merge(base: Any, override: Any, path: Path = ()) -> Any:
     return clean(override)
 
 
-def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool) -> YamlMap:
+def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool, files: bool) -> YamlMap:
     result = YamlMap(base.location)
     for key in base:
         result.copy_entry(base, key, keep_value=True)
@@ -92,7 +100,9 @@ def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool
         child = (*path, str(key))
         if value is None and not _any(child, _REPLACED):
             continue  # compose: a null override keeps the base value
-        merged = merge(result[key], value, child)
+        if files and isinstance(value, SequenceMap) and matches(child, _SSH):
+            raise UserError(f"cannot override {'.'.join(child)}", override.value_location(key))
+        merged = merge(result[key], value, child, files=files)
         # A replaced scalar was written in the override; a merged container keeps its base position.
         source = result if isinstance(merged, (YamlMap, YamlList)) else override
         result.put(key, merged, source.key_location(key), source.value_location(key))

@@ -212,6 +212,8 @@ class Normalizer:
                 if isinstance(entry, str) and "=" not in entry and entry != "default":
                     raise UserError(f'invalid ssh key "{entry}"', raw.item_location(index))
         keys = key_values(build, "ssh", f"{where}.ssh")
+        if isinstance(raw, YamlList):
+            keys = SequenceMap.of(keys)
         for name, value in list(keys.items()):
             if isinstance(value, str):
                 replace(keys, name, self.path(keys, name))
@@ -251,6 +253,21 @@ class Normalizer:
             else:
                 raise UserError(f"{where}: expected a path or a mapping with a path, got {kind(entry)}", location)
         return items
+
+
+class SequenceMap(YamlMap):
+    """A mapping written as a sequence (``ssh: [default]``).
+
+    compose-go merges files after turning the base's ``build.ssh`` into a mapping but not
+    the override's, so an override written as a sequence cannot be merged (see ``merge``).
+    """
+
+    @classmethod
+    def of(cls, mapping: YamlMap) -> SequenceMap:
+        result = cls(mapping.location)
+        for key in mapping:
+            result.copy_entry(mapping, key, keep_value=True)
+        return result
 
 
 def check_merged(model: YamlMap) -> None:

@@ -73,6 +73,10 @@ class Compiler:
         self.cache = CacheCompiler(policy, self.project_name, self._policy_location)
         # Compiled templates by raw text: bake text and the variables it reads (see template()).
         self._templates: dict[str, tuple[str, frozenset[str]]] = {}
+        # Files loaded by an include with env files: their values read its variables.
+        self._include_envs: Mapping[str, Any] = getattr(project, "include_envs", None) or {}
+        self._scoped_templates: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
+        self._fallback_cache: dict[int, dict[str, tuple[str, frozenset[str]]]] = {}
 
     # -- positions --------------------------------------------------------------------------
     def _policy_location(self, key: str) -> Location | None:
@@ -93,6 +97,10 @@ class Compiler:
             return str(raw)
         if "$" not in raw:
             return hcl.escape_template_literal(raw)
+        if self._include_envs and location is not None:
+            scope = self._include_envs.get(location.path)
+            if scope is not None:
+                return self._scoped_template(raw, location, scope)
         cached = self._templates.get(raw)
         if cached is not None:
             # Cached: the same template text recurs across services. The result depends only on
@@ -116,6 +124,79 @@ class Compiler:
             self.variables.add_validation(name, condition, message)
         self._templates[raw] = (compiled.text, names)
         return compiled.text
+
+    def _scoped_template(self, raw: str, location: Location, scope: Any) -> str:
+        """``template`` for a value of a file an include loads with env files.
+
+        compose reads a variable there from the environment when it is set (even empty),
+        else from the include's env files (see ``compose.loader``): each such variable that
+        has no bake default becomes ``(V != null ? V : <env-file value>)``.  A variable with
+        a bake default (a listed env file, the policy) is always set, so it wins, as the
+        parent's ``.env`` does in compose.
+        """
+        key = (id(scope), raw)
+        cached = self._scoped_templates.get(key)
+        if cached is None:
+            from bakegen.interpolation import InterpolationError, parse, to_bake
+
+            fallbacks = self._fallbacks(scope)
+            try:
+                parsed = parse(raw)
+                names = set(parsed.variables())
+                view = {name: code for name, (code, _) in fallbacks.items() if self.variables.nullable(name)}
+                for name in list(names):
+                    if name in view:
+                        names |= fallbacks[name][1]
+                compiled = to_bake(parsed, self.variables.nullable, view)
+            except InterpolationError as error:
+                raise UserError(error.message, _shift(location, error.offset)) from None
+            for name, condition, message in compiled.validations:
+                self.variables.add_validation(name, condition, message)
+            cached = self._scoped_templates[key] = (compiled.text, frozenset(names))
+        text, used = cached
+        for name in sorted(used):
+            self._use_variable(name, location)
+        return text
+
+    def _fallbacks(self, scope: Any) -> dict[str, tuple[str, frozenset[str]]]:
+        """An include's variables: name → (HCL expression of its env-file value, variables it reads).
+
+        The outer include's values win over the scope's own (compose passes them down as
+        environment); an own value is compiled seeing the outer ones and the keys before it.
+        """
+        cached = self._fallback_cache.get(id(scope))
+        if cached is not None:
+            return cached
+        from bakegen.dotenv import bake_defaults
+        from bakegen.interpolation import InterpolationError, to_bake
+
+        result = dict(self._fallbacks(scope.parent)) if scope.parent is not None else {}
+        outer = set(result)
+        last = {entry.name: entry for entry in scope.entries}
+        for name, template in bake_defaults(list(scope.entries)).items():
+            if template is None or name in outer:
+                continue  # a bare `KEY` reads the environment only; an outer value wins
+            entry = last[name]
+            where = Location(entry.path, entry.line, entry.column)
+            view = {other: code for other, (code, _) in result.items() if self.variables.nullable(other)}
+            try:
+                compiled = to_bake(template, self.variables.nullable, view)
+            except InterpolationError as error:
+                raise UserError(error.message, where) from None
+            if compiled.validations:
+                raise UserError(
+                    f"{name} in an include env file uses a required variable ('${{V:?…}}'): compose "
+                    "fails reading the file whenever it is unset, which bakegen cannot express; "
+                    "use a default ('${V:-…}') instead",
+                    where,
+                )
+            names = set(template.variables())
+            for other in list(names):
+                if other in view:
+                    names |= result[other][1]
+            result[name] = (hcl.quote_template(compiled.text), frozenset(names))
+        self._fallback_cache[id(scope)] = result
+        return result
 
     def _require_image(self, spec: Any) -> None:
         """compose refuses a service with neither build nor image, also when image is "" at run time."""
@@ -209,6 +290,7 @@ class Compiler:
         self._check_target_names(services)
         self.cache.check_unique(services)
         self._scan_required_variables()
+        self._check_static_include_uses()
         targets = {target_name(name): self.compile_target(name) for name in services}
         groups: dict[str, Any] = {"default": {"targets": sorted(targets)}}
         for group, patterns in self.policy.groups:
@@ -252,6 +334,17 @@ class Compiler:
 
     def _service(self, name: str) -> Any:
         return self.project.services[name]
+
+    def _check_static_include_uses(self) -> None:
+        """A structural string read an include's variable that also has a bake default:
+        compose would use that default (the environment wins), bakegen used the include's."""
+        for name, location in getattr(self.project, "static_include_uses", {}).items():
+            if not self.variables.nullable(name):
+                raise UserError(
+                    f"{name} is set both in an include env file and in compose.env_files or variables; "
+                    "compose would use the latter in this path, set it in one place",
+                    location,
+                )
 
     def _scan_required_variables(self) -> None:
         """compose fails on ``${V:?…}`` anywhere in the model, not only in build sections.

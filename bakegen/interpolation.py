@@ -26,7 +26,7 @@ Its behaviour, including its oddities, is reproduced here from observation of th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = [
@@ -343,20 +343,30 @@ class _Expr:
 _Piece = _Lit | _Expr
 
 
-def to_bake(template: Template, nullable: Callable[[str], bool]) -> BakeTemplate:
+def to_bake(
+    template: Template,
+    nullable: Callable[[str], bool],
+    fallbacks: Mapping[str, str] = {},  # noqa: B006 - read only
+) -> BakeTemplate:
     """Compile to a bake template that buildx evaluates to compose's value.
 
     ``nullable(name)``: the bake variable ``name`` has ``default: null`` (so ``null``
     means unset); otherwise it always holds a string.
+
+    ``fallbacks``: for some nullable names, an HCL expression (a string) that is the
+    variable's value when the bake variable is null: compose reads such a variable from the
+    environment when set there (even empty), else from a fixed source (an include's env
+    file).  The variable then always has a value: ``(V != null ? V : <fallback>)``.
     """
-    compiler = _Compiler(nullable)
+    compiler = _Compiler(nullable, fallbacks)
     pieces = compiler.pieces(template, guards=())
     return BakeTemplate(_template_body(pieces, quoted=False), tuple(compiler.validations))
 
 
 class _Compiler:
-    def __init__(self, nullable: Callable[[str], bool]) -> None:
+    def __init__(self, nullable: Callable[[str], bool], fallbacks: Mapping[str, str]) -> None:
         self.nullable = nullable
+        self.fallbacks = fallbacks
         self.validations: list[tuple[str, str, str]] = []
         self._in_message = False
 
@@ -382,13 +392,21 @@ class _Compiler:
         name = sub.name
         _check_name(name)
         null = self.nullable(name)
-        plain = _Expr(f'{name} != null ? {name} : ""', True) if null else _Expr(name, False)
+        fallback = self.fallbacks.get(name) if null else None
+        if fallback is not None:
+            # Never unset: the environment's value, else the fixed one.
+            null = False
+            ref = f"({name} != null ? {name} : {fallback})"
+            value = _Expr(ref[1:-1], True)
+        else:
+            ref, value = name, _Expr(name, False)
+        plain = _Expr(f'{name} != null ? {name} : ""', True) if null else value
         op = sub.operator
         if op is None:
             return plain
         assert sub.argument is not None
         set_test = f"{name} != null"  # only meaningful when nullable
-        full_test = f'{name} != null && {name} != ""' if null else f'{name} != ""'
+        full_test = f'{name} != null && {name} != ""' if null else f'{ref} != ""'
 
         if op in (":?", "?"):
             if self._in_message:
@@ -410,13 +428,13 @@ class _Compiler:
 
         if op == ":-":
             arg = self.pieces(sub.argument, (*guards, full_test))
-            return _conditional(full_test, _Expr(name, False), arg)
+            return _conditional(full_test, value, arg)
         if op == "-":
             if not null:
                 return plain  # never unset: the default can never apply
             arg = self.pieces(sub.argument, (*guards, set_test))
             return _conditional(set_test, _Expr(name, False), arg)
-        negated = f'{name} == null || {name} == ""' if null else f'{name} == ""'
+        negated = f'{name} == null || {name} == ""' if null else f'{ref} == ""'
         if op == ":+":
             arg = self.pieces(sub.argument, (*guards, negated))
             return _conditional(full_test, arg, [])

@@ -33,12 +33,6 @@ pytest.importorskip("bakegen.bake", reason="the bake evaluator (bakegen.bake) ha
 
 # id pattern (fnmatch over "project::env-case") → why bakegen disagrees with compose.
 XFAIL: dict[str, str] = {
-    # compose interpolates an included file with the include's env_file; bakegen ignores it.
-    "include_long::unset": "include env_file values are not used for the included file's variables",
-    "include_long::empty-GREETING": "include env_file values are not used for the included file's variables",
-    "include_long::set-GREETING": "include env_file values are not used for the included file's variables",
-    # compose reads the included project's own .env for its variables; bakegen does not.
-    "include_dotenv::unset": "an included project's .env is not used for the included file's variables",
     # compose ignores build.x-bake; bakegen applies it as buildx's compose reader does (a
     # documented choice: x-bake exists for bake), so these differ from compose by design.
     "x_bake::*": "build.x-bake is applied, compose's build --print ignores it",

@@ -26,6 +26,41 @@ that is machine-specific and left to the compiler to reject.
 
 ``project_directory`` plays compose's ``--project-directory``; without it the directory of
 the first file is the project directory, as in compose.
+
+Include env files: compose interpolates an included file with the environment plus the
+variables of the include's ``env_file`` list, or, without one, of the included project
+directory's ``.env`` (compose-go ``ApplyInclude``).  Observed with docker compose v2.40.3
+(``build --print``), for a variable ``V`` that an included file reads:
+
+=================================================  ===========================================
+situation                                          value compose uses in the included file
+=================================================  ===========================================
+``V`` only in the include's env file               the env file's value
+``V`` set in the shell and in the env file         the shell's value (the shell wins)
+``V=`` (empty) in the shell, set in the env file   ``""`` (an empty shell value wins too)
+``V`` in the parent project's ``.env`` and in      the parent ``.env``'s value (it is part of
+the include's env file                             the environment the include starts from)
+``V`` only in the parent project's ``.env``        visible in the included file
+include with ``env_file``; ``V`` also in the       the ``env_file`` value: the included
+included directory's ``.env``                      directory's ``.env`` is then not read
+nested include: ``V`` in the outer include's       the outer include's value (outer wins, as
+env file and in the inner project's ``.env``       the environment does)
+env-file value ``Q=${V}``                          ``V`` looked up in the environment first
+                                                   (shell, parent ``.env``, outer includes),
+                                                   then in the keys read before in the file
+a later ``-f`` file overriding an included         the override's own values use the parent's
+service                                            environment, not the include's
+bare build arg ``args: [V]`` in the included file  the shell only (the env file is not used)
+variables of the parent's own file                 never see the include's env file
+=================================================  ===========================================
+
+So an include's variables behave as defaults under the environment.  The loader records
+them per file (``ComposeProject.include_envs``, an ``IncludeEnv`` chain: the outer
+include's values win over the inner's); the compiler turns each into a bake fallback
+``(V != null ? V : <env-file value>)`` for the values written in those files.  A file read
+under two different include environments is an error (bakegen cannot keep them apart).
+Structural strings of an included file (nested include paths, ``extends.file``) see the
+include's values after ``static_env``.
 """
 
 from __future__ import annotations
@@ -36,7 +71,7 @@ from pathlib import Path
 from typing import Any
 
 from bakegen.compose.merge import enforce_unicity, merge
-from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
+from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
 from bakegen.compose.normalize import Normalizer, check_merged, kind
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
@@ -120,6 +155,21 @@ class _ProjectLoader:
         self.files: list[Path] = []
         self.extends_cache: dict[Path, YamlMap] = {}
         self.imported: set[int] = set()  # ids of resources imported by include
+        self.scope: IncludeEnv | None = None  # the include environment of the files being read
+        self.file_envs: dict[str, IncludeEnv | None] = {}  # display path → its include environment
+        self.static_uses: dict[str, Location] = {}  # include variables used in structural strings
+        self._scope_values: dict[IncludeEnv, dict[str, str]] = {}
+
+    def claim(self, display: str, at: Location | None) -> None:
+        """Record the include environment ``display`` is read with; two differing ones: error."""
+        if display not in self.file_envs:
+            self.file_envs[display] = self.scope
+        elif self.file_envs[display] != self.scope:
+            raise UserError(
+                f"{display} is loaded with two different include environments (env files); compose "
+                "interpolates each copy with its own, which bakegen cannot express",
+                at,
+            )
 
     # -- files -----------------------------------------------------------------------------
     def read(self, path: Path, base_dir: Path, referenced_at: Location | None = None) -> list[YamlMap]:
@@ -134,6 +184,7 @@ class _ProjectLoader:
             raise UserError(f"cannot read {display}: {error.strerror}", referenced_at) from None
         if path not in self.files:
             self.files.append(path)
+        self.claim(display, referenced_at)
         normalizer = Normalizer(base_dir)
         return [normalizer.document(doc, display) for doc in load_yaml_documents(data, display, schema="compose")]
 
@@ -177,6 +228,10 @@ class _ProjectLoader:
 
         def lookup(name: str) -> str | None:
             value = self.static_env.get(name)
+            if value is None and self.scope is not None:
+                value = self.scope_values(self.scope).get(name)
+                if value is not None:
+                    self.static_uses.setdefault(name, location)
             if value is None and name not in missing:
                 missing.append(name)
             return value
@@ -196,6 +251,21 @@ class _ProjectLoader:
                 location,
             )
         return value
+
+    def scope_values(self, scope: IncludeEnv) -> dict[str, str]:
+        """An include's variables as structural strings see them: ``static_env`` and outer
+        includes first (the environment wins over an include's env files), then its own."""
+        if scope not in self._scope_values:
+            from bakegen.dotenv import resolve
+            from bakegen.interpolation import RequiredVariableError
+
+            outer = self.scope_values(scope.parent) if scope.parent is not None else dict(self.static_env)
+            try:
+                own = resolve(list(scope.entries), outer)
+            except RequiredVariableError as error:
+                raise UserError(error.message, scope.location) from None
+            self._scope_values[scope] = {**own, **outer}
+        return self._scope_values[scope]
 
     # -- extends -----------------------------------------------------------------------------
     def apply_extends(self, doc: YamlMap, path: Path, base_dir: Path) -> None:
@@ -251,6 +321,7 @@ class _ProjectLoader:
             if not isinstance(services, YamlMap):
                 raise UserError(f"cannot extend a service from {_display(path)}: it has no services section", at)
             self.extends_cache[path] = services
+        self.claim(_display(path), at)
         return self.extends_cache[path]
 
     # -- include -----------------------------------------------------------------------------
@@ -288,11 +359,23 @@ class _ProjectLoader:
             paths_dir = project_dir if os.path.isabs(raw) or project_dir.is_dir() else project_dir.parent
         else:
             project_dir = paths_dir = main.parent
+        env_paths = []
         for env_file in self.strings(entry, "env_file"):
             env_path = _join(working_dir, env_file)
             if not env_path.is_file():
                 raise UserError(f"include env_file not found: {_display(env_path)}", entry.value_location("env_file"))
-        imported = self.load_files(paths, paths_dir, chain, location, include_dir=project_dir)
+            env_paths.append(env_path)
+        if not env_paths and (project_dir / ".env").is_file():
+            env_paths.append(project_dir / ".env")  # compose reads the included project's .env
+        outer = self.scope
+        if env_paths:
+            at = entry.value_location("env_file") if "env_file" in entry else location
+            entries = tuple(e for env_path in env_paths for e in _env_entries(env_path, at))
+            self.scope = IncludeEnv(entries, outer, location)
+        try:
+            imported = self.load_files(paths, paths_dir, chain, location, include_dir=project_dir)
+        finally:
+            self.scope = outer
         _default_contexts(imported, paths_dir)
         self.import_resources(imported, doc, location)
 
@@ -379,7 +462,23 @@ def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> Compose
         services=services,
         secrets=secrets,
         model=model,
+        include_envs={path: env for path, env in loader.file_envs.items() if env is not None},
+        static_include_uses=dict(loader.static_uses),
     )
+
+
+def _env_entries(path: Path, at: Location) -> list[Any]:
+    """The entries of an include's env file (compose's .env format)."""
+    from bakegen.dotenv import parse_env_file
+
+    display = _display(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UserError(f"include env file {display} is not valid UTF-8", at) from None
+    except OSError as error:
+        raise UserError(f"cannot read include env file {display}: {error.strerror}", at) from None
+    return parse_env_file(text, display)
 
 
 def _default_contexts(model: YamlMap, directory: Path) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bakegen.errors import Location
 from bakegen.yamlio import YamlMap
 
-__all__ = ["ComposeProject", "PathValue", "ServiceSpec"]
+__all__ = ["ComposeProject", "IncludeEnv", "PathValue", "ServiceSpec"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +48,20 @@ def _clean(path: Path) -> str:
     return os.path.normpath(path)
 
 
+@dataclass(frozen=True)
+class IncludeEnv:
+    """The variables an ``include`` fixes for the files it loads (see ``loader``).
+
+    ``entries``: the ``dotenv.EnvEntry`` of its env files (``env_file``, else the included
+    project directory's ``.env``), in order.  ``parent``: the including file's own
+    ``IncludeEnv`` (None at the top): its values win over these, as the environment does.
+    """
+
+    entries: tuple[Any, ...]
+    parent: IncludeEnv | None
+    location: Location = field(compare=False)  # the include entry
+
+
 @dataclass
 class ServiceSpec:
     name: str
@@ -65,3 +80,8 @@ class ComposeProject:
     services: dict[str, ServiceSpec]
     secrets: dict[str, YamlMap]  # top-level secret definitions (`file` is a PathValue)
     model: YamlMap  # the whole merged model (services, secrets, networks, x-* …)
+    # Compose files loaded by an include with env files (display path, as in Location.path):
+    # their values are interpolated with that include's variables.
+    include_envs: dict[str, IncludeEnv] = field(default_factory=dict)
+    # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
+    static_include_uses: dict[str, Location] = field(default_factory=dict)

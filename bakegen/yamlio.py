@@ -24,7 +24,8 @@ integers up to 2**64-1 stay integers, and an unquoted date is a ``Timestamp`` (a
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, overload
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -37,8 +38,13 @@ __all__ = [
     "Timestamp",
     "YamlList",
     "YamlMap",
+    "key_location_of",
     "load_yaml",
     "load_yaml_documents",
+    "location_at",
+    "location_of",
+    "location_or_whole",
+    "node_at",
 ]
 
 MAX_ALIAS_NODES = 100_000  # nodes built again through aliases, all documents together
@@ -179,6 +185,62 @@ def _rebuild_list(location: Location, items: list[Any], positions: Any, tags: An
     result = YamlList(location, items)
     result._items, result._tags = list(positions), dict(tags)
     return result
+
+
+# -- positions of loaded values -----------------------------------------------------------------
+# Values built elsewhere (plain dicts, defaults, test doubles) have no positions: each lookup
+# falls back instead of failing, so a message without a position is still a message.
+@overload
+def location_of(container: Any, key: Any, fallback: Location) -> Location: ...
+@overload
+def location_of(container: Any, key: Any, fallback: Location | None = None) -> Location | None: ...
+def location_of(container: Any, key: Any, fallback: Location | None = None) -> Location | None:
+    """Where ``container[key]`` was written (an item of a list, a value of a mapping), else ``fallback``."""
+    finder = getattr(container, "item_location" if isinstance(container, list) else "value_location", None)
+    if finder is None:
+        return fallback
+    try:
+        return finder(key)  # type: ignore[no-any-return]
+    except (KeyError, IndexError, TypeError):
+        return fallback
+
+
+def location_or_whole(container: Any, key: Any) -> Location | None:
+    """Where ``container[key]`` was written, else where the container itself was."""
+    return location_of(container, key, getattr(container, "location", None))
+
+
+@overload
+def key_location_of(mapping: Any, key: Any, fallback: Location) -> Location: ...
+@overload
+def key_location_of(mapping: Any, key: Any, fallback: Location | None = None) -> Location | None: ...
+def key_location_of(mapping: Any, key: Any, fallback: Location | None = None) -> Location | None:
+    """Where the key ``key`` of ``mapping`` was written, else ``fallback``."""
+    finder = getattr(mapping, "key_location", None)
+    if finder is None:
+        return fallback
+    try:
+        return finder(key)  # type: ignore[no-any-return]
+    except (KeyError, TypeError):
+        return fallback
+
+
+def node_at(document: Any, path: Sequence[Any]) -> Any:
+    """The value at ``path`` (keys and indexes) below ``document``; None when there is none."""
+    node = document
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def location_at(document: Any, path: Sequence[Any]) -> Location | None:
+    """Where the value at ``path`` below ``document`` was written; None when it was not."""
+    if not path:
+        return getattr(document, "location", None)
+    return location_of(node_at(document, path[:-1]), path[-1])
 
 
 # -- entry points -----------------------------------------------------------------------------

@@ -26,23 +26,21 @@ class LintContext:
         self.policy_display = display_path(policy.path)
 
     def policy_location(self, *path: Any) -> Location:
+        """Where the value at ``path`` was written, else its nearest written parent."""
+        from bakegen.yamlio import location_of, node_at, whole_location
+
         node = self.policy.locations
-        location = getattr(node, "location", None) or Location(self.policy_display, 1, 1)
+        location = whole_location(node, Location(self.policy_display, 1, 1))
         for part in path:
-            finder = getattr(node, "item_location" if isinstance(node, list) else "value_location", None)
-            try:
-                location = finder(part) if finder else location
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                break
-        return location if isinstance(location, Location) else Location(self.policy_display, 1, 1)
+            location = location_of(node, part, location)
+            node = node_at(node, (part,))  # None once the path leaves the document
+        return location
 
     def policy_key_location(self, section: str, key: str) -> Location:
-        container = self.policy.locations
-        try:
-            return container[section].key_location(key)  # type: ignore[no-any-return]
-        except (AttributeError, KeyError, TypeError):
-            return self.policy_location(section)
+        from bakegen.yamlio import key_location_of, node_at
+
+        mapping = node_at(self.policy.locations, (section,))
+        return key_location_of(mapping, key, self.policy_location(section))
 
     def service_location(self, name: str) -> Location:
         spec = self.project.services[name]

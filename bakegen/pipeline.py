@@ -32,18 +32,9 @@ def policy_location(policy: Policy, *keys: str | int) -> Location | None:
 
     Errors about files the policy names point at the name in ``bakegen.yaml``.
     """
-    node: Any = policy.locations
-    location: Location | None = getattr(node, "location", None)
-    for key in keys:
-        try:
-            if isinstance(key, int):
-                location = node.item_location(key)
-            else:
-                location = node.value_location(key)
-            node = node[key]
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return None  # not written in the policy (a default): no position to show
-    return location
+    from bakegen.yamlio import location_at
+
+    return location_at(policy.locations, keys)  # None: not written in the policy (a default)
 
 
 def load_compose(policy: Policy) -> tuple[Any, dict[str, Any]]:

@@ -84,25 +84,15 @@ class _Reader:
 
     def location(self, container: Any, key: Any = None) -> Location:
         """Where a value sits: the item or value at ``key``, else the container itself."""
-        if key is not None:
-            finder_name = "item_location" if isinstance(container, list) else "value_location"
-            finder = getattr(container, finder_name, None)
-            if finder is not None:
-                try:
-                    return finder(key)  # type: ignore[no-any-return]
-                except (KeyError, IndexError):
-                    pass
-        whole = getattr(container, "location", None)
-        return whole if isinstance(whole, Location) else Location(self.path)
+        from bakegen.yamlio import location_of, whole_location
+
+        whole = whole_location(container, Location(self.path))
+        return whole if key is None else location_of(container, key, whole)
 
     def key_location(self, mapping: Any, key: str) -> Location:
-        finder = getattr(mapping, "key_location", None)
-        if finder is not None:
-            try:
-                return finder(key)  # type: ignore[no-any-return]
-            except KeyError:
-                pass
-        return self.location(mapping)
+        from bakegen.yamlio import key_location_of
+
+        return key_location_of(mapping, key, self.location(mapping))
 
     def mapping(self, value: Any, where: str, allowed: tuple[str, ...], at: Location) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -13,6 +13,7 @@ from typing import Any
 from bakegen.errors import Location
 from bakegen.problems import Problem
 from bakegen.resources import data_path
+from bakegen.yamlio import key_location_of, location_of, node_at, whole_location
 
 
 @lru_cache(maxsize=1)
@@ -41,46 +42,18 @@ def _describe(error: Any, document: Any, display_path: str) -> tuple[Location, s
             key = unknown[0]
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            container = _node(document, path)
-            location = _key_location(container, key) or _location(document, path, display_path)
+            location = key_location_of(node_at(document, path), key) or _location(document, path, display_path)
             return location, f"unknown key '{key}' in {where}{hint} (expected one of: {', '.join(allowed)})"
     return _location(document, path, display_path), f"{where}: {error.message}"
 
 
-def _node(document: Any, path: list[Any]) -> Any:
-    node = document
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-
-
-def _key_location(container: Any, key: Any) -> Location | None:
-    finder = getattr(container, "key_location", None)
-    if finder is None:
-        return None
-    try:
-        return finder(key)  # type: ignore[no-any-return]
-    except KeyError:
-        return None
-
-
 def _location(document: Any, path: list[Any], display_path: str) -> Location:
+    """Where the value at ``path`` was written, else its parent, else the file's start."""
+    start = Location(display_path, 1, 1)
     if not path:
-        whole = getattr(document, "location", None)
-        return whole if isinstance(whole, Location) else Location(display_path, 1, 1)
-    parent = _node(document, path[:-1])
-    key = path[-1]
-    finder = getattr(parent, "item_location" if isinstance(parent, list) else "value_location", None)
-    if finder is not None:
-        try:
-            return finder(key)  # type: ignore[no-any-return]
-        except (KeyError, IndexError):
-            pass
-    whole = getattr(parent, "location", None)
-    return whole if isinstance(whole, Location) else Location(display_path, 1, 1)
+        return whole_location(document, start)
+    parent = node_at(document, path[:-1])
+    return location_of(parent, path[-1], whole_location(parent, start))
 
 
 def _plain(value: Any) -> Any:

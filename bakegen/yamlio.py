@@ -45,6 +45,7 @@ __all__ = [
     "location_of",
     "location_or_whole",
     "node_at",
+    "whole_location",
 ]
 
 MAX_ALIAS_NODES = 100_000  # nodes built again through aliases, all documents together
@@ -203,6 +204,12 @@ def location_of(container: Any, key: Any, fallback: Location | None = None) -> L
         return finder(key)  # type: ignore[no-any-return]
     except (KeyError, IndexError, TypeError):
         return fallback
+
+
+def whole_location(node: Any, fallback: Location) -> Location:
+    """Where a container itself was written, else ``fallback``."""
+    whole = getattr(node, "location", None)
+    return whole if isinstance(whole, Location) else fallback
 
 
 def location_or_whole(container: Any, key: Any) -> Location | None:

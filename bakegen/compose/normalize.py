@@ -21,7 +21,7 @@ from typing import Any
 
 from bakegen.compose.model import PathValue
 from bakegen.errors import Location, UserError
-from bakegen.yamlio import Timestamp, YamlList, YamlMap
+from bakegen.yamlio import Timestamp, YamlList, YamlMap, location_of
 
 TOP_LEVEL_KEYS = frozenset({"configs", "include", "models", "name", "networks", "secrets", "services", "version", "volumes"})
 SERVICE_KEYS = frozenset(
@@ -65,14 +65,6 @@ def kind(value: Any) -> str:
     return type(value).__name__
 
 
-def location_of(container: Any, key: Any) -> Location:
-    if isinstance(container, YamlMap) and key in container:
-        return container.value_location(key)
-    if isinstance(container, YamlList) and isinstance(key, int):
-        return container.item_location(key)
-    return container.location  # type: ignore[no-any-return]
-
-
 def replace(mapping: YamlMap, key: str, value: Any) -> None:
     """Set a normalized value, keeping the entry's positions and compose tag."""
     mapping.put(key, value, mapping.key_location(key), mapping.value_location(key), mapping.tag_of(key))
@@ -90,7 +82,7 @@ class Normalizer:
 
     def path(self, container: Any, key: Any) -> PathValue:
         value = container[key]
-        return PathValue(self.base_dir, value, location_of(container, key))
+        return PathValue(self.base_dir, value, location_of(container, key, container.location))
 
     # -- document ------------------------------------------------------------------------
     def document(self, root: Any, path: str) -> YamlMap:

@@ -16,6 +16,7 @@ Paths compose resolves against a directory become ``PathValue`` (see ``model``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -326,6 +327,15 @@ def string_list(container: YamlMap, key: str, where: str) -> None:
             raise UserError(f"{where}[{index}] must be a string, got {kind(item)}", values.item_location(index))
 
 
+def _string_items(values: YamlList, where: str) -> Iterator[tuple[int, str, Location]]:
+    """Each item of a list that must hold strings, with its index and position, as it is read."""
+    for index, item in enumerate(values):
+        location = values.item_location(index)
+        if not isinstance(item, str):
+            raise UserError(f"{where}[{index}] must be a string, got {kind(item)}", location)
+        yield index, item, location
+
+
 def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
     """compose's list_or_dict: ``{K: V}`` or ``["K=V", "K"]`` → ``{K: V, K: None}``."""
     values = container[key]
@@ -342,10 +352,7 @@ def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
     if not isinstance(values, YamlList):
         raise UserError(f"{where} must be a mapping or a list of strings, got {kind(values)}", container.value_location(key))
     result = YamlMap(values.location)
-    for index, entry in enumerate(values):
-        location = values.item_location(index)
-        if not isinstance(entry, str):
-            raise UserError(f"{where}[{index}] must be a string, got {kind(entry)}", location)
+    for _, entry, location in _string_items(values, where):
         name, separator, value = entry.partition("=")
         result.pop(name, None)  # a later entry wins, and takes the later position
         result.put(name, value if separator else None, location, location)
@@ -400,10 +407,7 @@ def extra_hosts(container: YamlMap, key: str, where: str) -> YamlMap:
     if not isinstance(values, YamlList):
         raise UserError(f"{where} must be a mapping or a list of strings, got {kind(values)}", container.value_location(key))
     result = YamlMap(values.location)
-    for index, entry in enumerate(values):
-        location = values.item_location(index)
-        if not isinstance(entry, str):
-            raise UserError(f"{where}[{index}] must be a string, got {kind(entry)}", location)
+    for index, entry, location in _string_items(values, where):
         # compose-go types.HostsList: `=` separates when present, else the first `:`.
         separator = "=" if "=" in entry else ":"
         host, found, address = entry.partition(separator)

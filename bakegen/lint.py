@@ -145,17 +145,20 @@ def unknown_services(context: LintContext) -> Iterator[Problem]:
 
 
 def unlisted_env_file(context: LintContext) -> Iterator[Problem]:
-    listed = {(context.policy.root / name).resolve() for name in context.policy.env_files}
-    directory = Path(getattr(context.project, "project_directory", context.policy.root))
-    dotenv = directory / ".env"
-    if dotenv.is_file() and dotenv.resolve() not in listed:
-        yield Problem(
-            Location(display_path(dotenv)),
-            "warning",
-            "compose reads this .env, but the policy does not list it in compose.env_files, so the "
-            "bake file does not carry its values; list it (and commit it) or remove it",
-            "unlisted-env-file",
-        )
+    from bakegen.pipeline import unlisted_dotenv
+
+    found = unlisted_dotenv(context.policy, context.project, context.bake)
+    if found is None:
+        return
+    path, names = found
+    effect = f"its {', '.join(names)} differ between compose and bake" if names else "its values are not carried"
+    yield Problem(
+        Location(display_path(path)),
+        "warning",
+        f"compose reads this .env, but the policy does not list it in compose.env_files, so {effect}; "
+        "list it (and commit it) or remove it",
+        "unlisted-env-file",
+    )
 
 
 def missing_paths(context: LintContext) -> Iterator[Problem]:

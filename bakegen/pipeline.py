@@ -123,10 +123,37 @@ def static_values(defaults: dict[str, Any]) -> dict[str, str]:
 
 
 def compile_policy(policy: Policy) -> dict[str, Any]:
+    return compile_project(policy)[1]
+
+
+def compile_project(policy: Policy) -> tuple[Any, dict[str, Any]]:
     from bakegen.compiler import compile_bake
 
     project, env_defaults = load_compose(policy)
-    return compile_bake(project, policy, env_defaults)
+    return project, compile_bake(project, policy, env_defaults)
+
+
+def unlisted_dotenv(policy: Policy, project: Any, bake: dict[str, Any]) -> tuple[Path, list[str]] | None:
+    """A `.env` compose reads that the policy does not list, and the bake variables it would set.
+
+    compose reads the project directory's `.env` by itself; bake cannot. bakegen carries only
+    the env files the policy lists (an unlisted `.env` is often uncommitted), so a `.env` that
+    sets a variable the bake file uses makes compose and bake differ: said, never silent.
+    """
+    dotenv = Path(getattr(project, "project_directory", policy.root)) / ".env"
+    if not dotenv.is_file():
+        return None
+    listed = {(policy.root / name).resolve() for name in policy.env_files}
+    if dotenv.resolve() in listed:
+        return None
+    from bakegen.dotenv import parse_env_file
+
+    try:
+        entries = parse_env_file(dotenv.read_bytes().decode("utf-8-sig"), display_path(dotenv))
+    except (OSError, UnicodeDecodeError, UserError):
+        return dotenv, []
+    used = set(bake.get("variable", {}))
+    return dotenv, sorted({entry.name for entry in entries} & used)
 
 
 def render_outputs(policy: Policy, bake: dict[str, Any] | None = None) -> list[Output]:

@@ -41,8 +41,8 @@ def test_lints(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
-        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so the bake "
-        "file does not carry its values; list it (and commit it) or remove it [unlisted-env-file]",
+        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its "
+        "values are not carried; list it (and commit it) or remove it [unlisted-env-file]",
         "bakegen.yaml:3:18: warning: targets.include pattern 'nothing*' matches no build service [glob-matches-nothing]",
         "bakegen.yaml:5:10: warning: 2 targets export to one shared cache scope; each export replaces the scope's "
         "index, so only the last target keeps its cache; use per-service [shared-cache-scope]",
@@ -88,3 +88,24 @@ def test_schema_errors_are_reported_with_positions(project: Path, capsys: pytest
     write(project, {"bakegen.yaml": "version: 1\ncache:\n  mode: maximum\n"})
     assert main(["validate"]) == 1
     assert capsys.readouterr().out == "bakegen.yaml:3:9: error: cache.mode: 'maximum' is not one of ['min', 'max'] [schema]\n"
+
+
+def test_render_warns_when_an_unlisted_env_changes_what_compose_builds(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  web:\n    image: 'r/web:${TAG:-dev}'\n    build: .\n",
+        "Dockerfile": "FROM scratch\n",
+        ".env": "TAG=1.0\nOTHER=x\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\n",
+    })
+    assert main(["render"]) == 0
+    assert capsys.readouterr().err == (
+        ".env: warning: compose reads TAG from this file, but compose.env_files does not list it, so the bake "
+        "file does not carry those values\nbakegen: wrote docker-bake.json\n"
+    )
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == (
+        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its TAG "
+        "differ between compose and bake; list it (and commit it) or remove it [unlisted-env-file]\n"
+    )

@@ -22,7 +22,7 @@ def policy_schema() -> dict[str, Any]:
 
 
 def schema_problems(document: Any, display_path: str) -> list[Problem]:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     validator = jsonschema.Draft202012Validator(policy_schema())
     problems = []

@@ -24,7 +24,7 @@ integers up to 2**64-1 stay integers, and an unquoted date is a ``Timestamp`` (a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
 import yaml
@@ -346,7 +346,8 @@ class _Builder:
         self.expanded = 0
         self.active: set[int] = set()
         self.constructor = yaml.constructor.SafeConstructor()
-        self.resolver = yaml.resolver.Resolver()
+        # PyYAML's stubs leave Resolver.resolve unannotated; this is its signature as used here.
+        self.resolve_tag: Callable[[type[Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
         self.implicit_tags: dict[str, str] = {}  # plain scalar text → its implicit YAML tag
 
     def where(self, node: Node) -> Location:
@@ -374,6 +375,7 @@ class _Builder:
         try:
             if isinstance(node, MappingNode):
                 return self.mapping(node, depth)
+            assert isinstance(node, SequenceNode)  # a composed node is a scalar, a mapping or a sequence
             return self.sequence(node, depth)
         finally:
             self.active.discard(identity)
@@ -397,7 +399,7 @@ class _Builder:
         # Cached: resolving tries a list of regexes, and compose files repeat their scalars.
         tag = self.implicit_tags.get(text)
         if tag is None:
-            tag = self.implicit_tags[text] = self.resolver.resolve(ScalarNode, text, (True, False))
+            tag = self.implicit_tags[text] = self.resolve_tag(ScalarNode, text, (True, False))
         return tag
 
     def _typed(self, node: ScalarNode, tag: str | None) -> Any:

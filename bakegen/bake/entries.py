@@ -169,8 +169,8 @@ def ssh_entries(value: Value) -> list[Entry]:
             name, sep, paths = item.partition("=")
             entries.append({"id": name, "paths": paths.split(",") if sep else []})
         elif isinstance(item, dict):
-            paths = item.get("paths") or []
-            entries.append({"id": to_string(item.get("id", "")), "paths": [to_string(p) for p in paths]})
+            path_items = item.get("paths") or []
+            entries.append({"id": to_string(item.get("id", "")), "paths": [to_string(p) for p in path_items]})
         else:
             raise EntryError(f"object required, but have {type_name(item)}")
     return entries

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from .body import Attribute, Block, Body, File
 from .diagnostics import BakeError, Diagnostic, DiagnosticsError, Range, fail
-from .expressions import Context, Expression, Result, Variable as VariableRef
+from .expressions import Context, Expression, FunctionCall, Result, Variable as VariableRef
 from .functions import FUNCTIONS, Function, Param
 from .goparse import GoParseError, csv_fields, parse_bool, parse_float
 from .parser import ParseError, _levenshtein
@@ -65,7 +65,7 @@ def keyword(expr: Expression) -> str | None:
 def native(expr: Expression) -> Expression:
     # hcl's static analysis of JSON: a string is read as a native expression (types, params).
     as_native = getattr(expr, "as_native", None)
-    return as_native() if as_native else expr  # type: ignore[no-any-return]
+    return as_native() if as_native else expr
 
 
 class BakeParser:
@@ -174,6 +174,7 @@ class BakeParser:
         type_specified = False
         attribute = self.attrs.get(name)
         definition = self.vars.get(name)
+        default: Attribute | None
         if attribute is not None:
             default = attribute
         else:
@@ -311,16 +312,7 @@ class BakeParser:
                 raise _FunctionBodyError(diags)
             return value
 
-        function = Function(name, [Param(n, "any", True) for n in names], Param(variadic, "any", True) if variadic else None, impl)
-        original_call = function.call
-
-        def call(call_expr: Any, args: list[Value], ranges: list[Range]) -> Result:
-            try:
-                return original_call(call_expr, args, ranges)
-            except _FunctionBodyError as error:
-                return UNKNOWN, error.diagnostics
-
-        function.call = call  # type: ignore[method-assign]
+        function = _UserFunction(name, [Param(n, "any", True) for n in names], Param(variadic, "any", True) if variadic else None, impl)
         self.functions[name] = function
         return function
 
@@ -333,6 +325,16 @@ class _FunctionBodyError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("function body failed")
         self.diagnostics = diagnostics
+
+
+class _UserFunction(Function):
+    """A bake `function` block: a failure in its body is reported as the body's own diagnostics."""
+
+    def call(self, call: FunctionCall, args: list[Value], ranges: list[Range]) -> Result:
+        try:
+            return super().call(call, args, ranges)
+        except _FunctionBodyError as error:
+            return UNKNOWN, error.diagnostics
 
 
 def native_list(expr: Expression) -> list[Expression]:

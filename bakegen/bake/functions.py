@@ -489,7 +489,8 @@ define("chunklist", "list:list", "size:number")(lambda items, n: [items[i : i + 
 
 @define("range", variadic="params:number")
 def _range(*params: int | float) -> list[Value]:
-    start, step = 0, 1
+    start: int | float = 0
+    step: int | float = 1
     if len(params) == 1:
         end = params[0]
     elif len(params) == 2:

@@ -38,7 +38,7 @@ def friendly(t: Type) -> str:
         return "any single type" if t == "any" else t
     if t[0] in ("list", "set", "map"):
         return f"{t[0]} of {friendly(t[1])}"
-    return t[0]
+    return str(t[0])
 
 
 def convert(value: Value, t: Type) -> Value:

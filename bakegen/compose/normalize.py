@@ -267,7 +267,9 @@ def check_merged(model: YamlMap) -> None:
     """Nulls compose's schema rejects once every file is merged (a null override keeps the base)."""
     if "services" in model and model["services"] is None:
         raise UserError("services must be a mapping, got null", model.value_location("services"))
-    services = model.get("services") or {}
+    services = model.get("services")
+    if not services:
+        return
     for name, service in services.items():
         if service is None:
             raise UserError(f"services.{name} must be a mapping, got null", services.value_location(name))

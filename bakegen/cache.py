@@ -21,6 +21,12 @@ from bakegen.policy import CachePolicy, Policy
 
 BRANCH_VARIABLE = "BAKEGEN_BRANCH"
 BASE_BRANCH_VARIABLE = "BAKEGEN_BASE_BRANCH"
+# The fan-out's knob: the one platform a run builds (e.g. linux/arm64), set by the workflow.
+PLATFORM_VARIABLE = "BAKEGEN_PLATFORM"
+PLATFORM_SLUG_VARIABLE = "BAKEGEN_PLATFORM_SLUG"
+# {platform} when PLATFORM_VARIABLE is unset: the run builds all of a target's platforms at once.
+ALL_PLATFORMS_SLUG = "all"
+_PLATFORM = "${" + PLATFORM_SLUG_VARIABLE + "}"
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_]+)\}")
 
 
@@ -46,6 +52,32 @@ def derived_variables() -> dict[str, dict[str, object]]:
             "default": "${" + f'{_nonempty(base)} ? {branch_slug_expression(base)} : ""' + "}"
         },
     }
+
+
+def uses_platform(cache: CachePolicy) -> bool:
+    """Whether the policy splits caches per platform: {platform} in the key or the ref."""
+    return "{platform}" in cache.key or (cache.ref is not None and "{platform}" in cache.ref)
+
+
+def platform_variables() -> dict[str, dict[str, object]]:
+    """The platform a run builds, and its slug for cache keys (``linux/arm64`` → ``linux-arm64``)."""
+    name = PLATFORM_VARIABLE
+    return {
+        name: {"default": ""},
+        PLATFORM_SLUG_VARIABLE: {
+            "default": "${" + f'{_nonempty(name)} ? {branch_slug_expression(name)} : "{ALL_PLATFORMS_SLUG}"' + "}"
+        },
+    }
+
+
+def platforms_expression(static: list[str]) -> str:
+    """A target's platforms: the run's one platform when it names one, else the target's own."""
+    from bakegen import hcl
+
+    own = ", ".join(hcl.quote_template(platform) for platform in static)
+    # The element is a quoted template, the shape of the cache entries in shared/bake-cases.
+    run = '"${' + PLATFORM_VARIABLE + '}"'
+    return "${" + f"{_nonempty(PLATFORM_VARIABLE)} ? [{run}] : [{own}]" + "}"
 
 
 def switch_condition(switch: str) -> str:
@@ -125,7 +157,7 @@ class CacheCompiler:
         text = template if template is not None else cache.key
         if cache.scope == "shared" and template is None and cache.key == "{service}":
             text = "{project}"
-        values = {"service": service, "project": self.project, "branch": branch}
+        values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
         return expand_key(text, values, "cache.key", self.location("key"))
 
     def _branch_key_used(self) -> bool:
@@ -156,9 +188,11 @@ class CacheCompiler:
 
     def _registry_ref(self, service: str, branch: str) -> str:
         assert self.cache.ref is not None
-        values = {"service": service, "project": self.project, "branch": branch}
+        values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
         ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"))
         tag = branch if "{service}" in self.cache.ref else f"{service}-{branch}"
+        if "{platform}" in self.cache.key and "{platform}" not in self.cache.ref:
+            tag += f"-{_PLATFORM}"  # the key asks for per-platform caches; a registry ref splits by tag
         return f"{ref}:{tag}"
 
     # -- entries ----------------------------------------------------------------------------

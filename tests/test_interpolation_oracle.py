@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the real docker compose once per environment
+
 from bakegen.dotenv import parse_env_file, resolve
 from bakegen.errors import UserError
 from bakegen.interpolation import (

@@ -16,6 +16,8 @@ import pytest
 
 from bakegen.cli import main
 
+pytestmark = pytest.mark.slow  # pre-commit builds the hook environment from the package index
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GIT_IDENTITY = ["-c", "user.email=tests@bakegen.invalid", "-c", "user.name=bakegen tests",

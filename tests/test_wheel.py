@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds a wheel and installs it in a new virtualenv
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bakegen import hcl
+from bakegen.compose.keys import BUILD_KEYS
+from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
 from bakegen.errors import Location, UserError
 from bakegen.naming import target_name
 from bakegen.variables import Interpolator, may_be_empty
-from bakegen.yamlio import location_of, location_or_whole
+from bakegen.yamlio import YamlMap, location_of, location_or_whole
 
-_REMOTE_CONTEXT = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
 
@@ -29,7 +30,7 @@ class BuildKeyMapper:
 
     def __init__(
         self,
-        project: Any,
+        project: ComposeProject,
         interpolator: Interpolator,
         output_dir: Path,
         project_reference: Callable[[], str],
@@ -39,50 +40,28 @@ class BuildKeyMapper:
         self.output_dir = output_dir
         self.project_reference = project_reference
 
-    def map_service(self, name: str, spec: Any) -> tuple[dict[str, Any], list[str]]:
+    def map_service(self, name: str, spec: ServiceSpec) -> tuple[dict[str, Any], list[str]]:
         """The target's build keys, and its image tags as compose would give them."""
         data = spec.data
-        build = data["build"]
-        location = location_or_whole(data, "build")
-        if isinstance(build, str) or is_path_value(build):
-            build = {"context": build}
-        if not isinstance(build, Mapping):
-            raise UserError(f"services.{name}.build must be a string or a mapping", location)
+        build = data["build"]  # normalize made every spelling a mapping
         target: dict[str, Any] = {}
-        context_dir = self._map_context(build, target, spec)
-        self._map_dockerfile(build, target, context_dir)
-        self._map_mapping(build, "args", "args", target, arg_names_from_env=True)
-        self._map_mapping(build, "labels", "labels", target)
-        self._map_scalar(build, "target", "target", target)
-        self._map_scalar(build, "network", "network", target)
-        self._map_list(build, "platforms", "platforms", target)
-        self._map_list(build, "cache_from", "cache-from", target)
-        self._map_list(build, "cache_to", "cache-to", target)
-        self._map_bool(build, "pull", "pull", target)
-        self._map_bool(build, "no_cache", "no-cache", target)
-        self._map_extra_hosts(build, target)
-        self._map_shm_size(build, target)
-        self._map_ulimits(build, target)
-        self._map_secrets(build, target, name)
-        self._map_ssh(build, target)
-        self._map_additional_contexts(build, target, spec)
-        if build.get("privileged") is True:
-            target["entitlements"] = ["security.insecure"]
-        tags = self._compose_tags(name, data, build)
+        for mapper in MAPPERS.values():
+            mapper(self, build, target, spec)
+        tags: list[str] = target.pop("tags")
         x_bake = build.get("x-bake")
         if isinstance(x_bake, Mapping):
             tags = self._apply_x_bake(x_bake, target, tags, location_or_whole(build, "x-bake"))
         return target, tags
 
-    def _map_context(self, build: Mapping[str, Any], target: dict[str, Any], spec: Any) -> Path | None:
+    def _map_context(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         raw = build.get("context", ".")
         location = location_or_whole(build, "context")
-        base_dir = self._base_dir(raw, spec)
-        raw_text = _raw(raw)
+        if not isinstance(raw, PathValue):
+            # normalize leaves remote contexts (URLs, git) as written: never joined.
+            target["context"] = self.interpolator.template(raw, location)
+            return
+        raw_text = raw.raw
         text = self.interpolator.template(raw_text, location)
-        if _REMOTE_CONTEXT.match(raw_text):
-            target["context"] = text
-            return None
         if raw_text.startswith("~"):
             raise UserError(
                 "a build context under '~' names a different directory on every machine; "
@@ -98,20 +77,19 @@ class BuildKeyMapper:
                 )
             if Path(raw_text).is_absolute():
                 target["context"] = text
-                return None
-            prefix = self._relative(base_dir)
+                return
+            prefix = self._relative(raw.base_dir)
             target["context"] = text if prefix == "." else f"{prefix}/{text}"
-            return None
-        directory = base_dir / raw_text
-        relative = self._relative(directory)
-        target["context"] = hcl.escape_template_literal(relative)
-        return directory
+            return
+        target["context"] = hcl.escape_template_literal(self._relative(raw.base_dir / raw_text))
 
-    def _base_dir(self, raw: Any, spec: Any) -> Path:
-        base = getattr(raw, "base_dir", None)
-        if base is not None:
-            return Path(base)
-        return Path(getattr(spec, "base_dir", None) or self.project.project_directory)
+    @staticmethod
+    def _context_dir(build: YamlMap) -> Path | None:
+        """The local directory of a literal build context (None: remote or interpolated)."""
+        raw = build.get("context")
+        if not isinstance(raw, PathValue) or "$" in raw.raw or raw.raw.startswith("~"):
+            return None
+        return raw.base_dir / raw.raw
 
     @cached_property
     def _output_root(self) -> str:
@@ -124,92 +102,136 @@ class BuildKeyMapper:
         relative = os.path.relpath(absolute, self._output_root)
         return Path(relative).as_posix()
 
-    def _map_dockerfile(self, build: Mapping[str, Any], target: dict[str, Any], context_dir: Path | None) -> None:
-        if "dockerfile_inline" in build:
+    def _map_dockerfile_inline(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.get("dockerfile_inline") is not None:
             location = location_or_whole(build, "dockerfile_inline")
             target["dockerfile-inline"] = self.interpolator.template(build["dockerfile_inline"], location)
-        if "dockerfile" in build and build["dockerfile"] is not None:
-            raw = _raw(build["dockerfile"])
-            location = location_or_whole(build, "dockerfile")
-            if context_dir is not None and "$" not in raw and Path(raw).is_absolute():
-                # bake reads dockerfile relative to the context; an absolute path inside the
-                # project would make the committed file machine-specific.
-                raw = Path(os.path.relpath(raw, context_dir)).as_posix()
-            target["dockerfile"] = self.interpolator.template(raw, location)
 
-    def _map_scalar(self, build: Mapping[str, Any], key: str, bake_key: str, target: dict[str, Any]) -> None:
-        if key in build and build[key] is not None:
-            target[bake_key] = self.interpolator.template(build[key], location_or_whole(build, key))
-
-    def _map_bool(self, build: Mapping[str, Any], key: str, bake_key: str, target: dict[str, Any]) -> None:
-        if key not in build or build[key] is None:
+    def _map_dockerfile(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.get("dockerfile") is None:
             return
-        value = build[key]
+        raw = build["dockerfile"]
+        location = location_or_whole(build, "dockerfile")
+        context_dir = self._context_dir(build)
+        if context_dir is not None and "$" not in raw and Path(raw).is_absolute():
+            # bake reads dockerfile relative to the context; an absolute path inside the
+            # project would make the committed file machine-specific.
+            raw = Path(os.path.relpath(raw, context_dir)).as_posix()
+        target["dockerfile"] = self.interpolator.template(raw, location)
+
+    def _map_target(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string(build, "target", target)
+
+    def _map_network(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string(build, "network", target)
+
+    def _string(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
+        if build.get(key) is not None:
+            target[BUILD_KEYS[key].bake or key] = self.interpolator.template(build[key], location_or_whole(build, key))
+
+    def _map_pull(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build, "pull"):
+            target["pull"] = True
+
+    def _map_no_cache(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build, "no_cache"):
+            target["no-cache"] = True
+
+    def _boolean(self, build: YamlMap, key: str) -> bool:
+        """A boolean key's value; a string is interpolated first (a literal: it decides structure)."""
+        value = build.get(key)
+        if value is None:
+            return False
         location = location_or_whole(build, key)
         if isinstance(value, str):
-            value = _compose_bool(self.interpolator.literal(value, location, f"build.{key}"), location, key)
+            return _compose_bool(self.interpolator.literal(value, location, f"build.{key}"), location, key)
         if not isinstance(value, bool):
             raise UserError(f"build.{key} must be a boolean", location)
-        if value:
-            target[bake_key] = True
+        return value
 
-    def _map_list(self, build: Mapping[str, Any], key: str, bake_key: str, target: dict[str, Any]) -> None:
+    def _map_platforms(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build, "platforms", target)
+
+    def _map_cache_from(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build, "cache_from", target)
+
+    def _map_cache_to(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build, "cache_to", target)
+
+    def _string_list(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
         values = build.get(key)
         if values is None:
             return
         location = location_or_whole(build, key)
-        if isinstance(values, str):
-            raise UserError(f"build.{key} must be a list of strings", location)
         items = [self.interpolator.template(item, location_of(values, index, location)) for index, item in enumerate(values)]
         if items:
-            target[bake_key] = dedupe(items)
+            bake_key = BUILD_KEYS[key].bake or key
+            target[bake_key] = dedupe(target.get(bake_key, []) + items)
 
-    def _map_mapping(
-        self,
-        build: Mapping[str, Any],
-        key: str,
-        bake_key: str,
-        target: dict[str, Any],
-        *,
-        arg_names_from_env: bool = False,
-    ) -> None:
-        values = build.get(key)
-        if values is None:
+    def _map_entitlements(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        # `docker compose build --print`: the listed entitlements, then security.insecure
+        # for privileged (buildx drops repeats).
+        self._string_list(build, "entitlements", target)
+
+    def _map_privileged(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build, "privileged"):
+            target["entitlements"] = dedupe(target.get("entitlements", []) + ["security.insecure"])
+
+    def _map_provenance(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._attest(build, "provenance", target)
+
+    def _map_sbom(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._attest(build, "sbom", target)
+
+    def _attest(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
+        """compose (`build --print`) and buildx map provenance/sbom to an `attest` entry:
+        "true" → ``type=<key>``, "false" → none, anything else → ``type=<key>,<value>``."""
+        value = build.get(key)
+        if value is None:
             return
         location = location_or_whole(build, key)
+        text = self.interpolator.literal(value, location, f"build.{key}")
+        if text == "false":
+            return
+        entry = f"type={key}" if text == "true" else f"type={key},{text}"
+        target["attest"] = target.get("attest", []) + [hcl.escape_template_literal(entry)]
+
+    def _map_args(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        values = build.get("args")
+        if values is None:
+            return
         result: dict[str, str] = {}
-        for name, value, item_location in _key_values(values, location):
+        for name, value in values.items():
+            item_location = location_or_whole(values, name)
             if value is None:
-                if arg_names_from_env:
-                    # compose passes an arg without a value from the environment, and drops it
-                    # when the variable is unset: a whole-string "${NAME}" that is null at
-                    # build time is dropped by bake too (shared/bake-cases variables args-expr-null).
-                    self.interpolator.use_variable(name, item_location)
-                    result[hcl.escape_template_literal(name)] = "${" + name + "}"
-                else:
-                    result[hcl.escape_template_literal(name)] = ""
+                # compose passes an arg without a value from the environment, and drops it
+                # when the variable is unset: a whole-string "${NAME}" that is null at
+                # build time is dropped by bake too (shared/bake-cases variables args-expr-null).
+                self.interpolator.use_variable(name, item_location)
+                result[hcl.escape_template_literal(name)] = "${" + name + "}"
                 continue
             result[hcl.escape_template_literal(name)] = self.interpolator.template(value, item_location)
         if result:
-            target[bake_key] = result
+            target["args"] = result
 
-    def _map_extra_hosts(self, build: Mapping[str, Any], target: dict[str, Any]) -> None:
+    def _map_labels(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        values = build.get("labels")
+        if values is None:
+            return
+        result = {
+            hcl.escape_template_literal(name): self.interpolator.template(value, location_or_whole(values, name))
+            for name, value in values.items()
+        }
+        if result:
+            target["labels"] = result
+
+    def _map_extra_hosts(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         values = build.get("extra_hosts")
         if values is None:
             return
-        location = location_or_whole(build, "extra_hosts")
         hosts: dict[str, list[str]] = {}
-        if isinstance(values, Mapping):
-            pairs = [(str(host), address, location_or_whole(values, host)) for host, address in values.items()]
-        else:
-            pairs = []
-            for index, entry in enumerate(values):
-                item_location = location_of(values, index, location)
-                text = str(entry)
-                separator = "=" if "=" in text else ":"
-                host, _, address = text.partition(separator)
-                pairs.append((host, address, item_location))
-        for host, address, item_location in pairs:
+        for host, address in values.items():
+            item_location = location_or_whole(values, host)
             if not host or any(char in host for char in "${}% \t"):
                 # compose never interpolates keys and rejects such a host ("bad host name").
                 raise UserError(f"bad host name '{host}' in build.extra_hosts", item_location)
@@ -220,7 +242,7 @@ class BuildKeyMapper:
             hcl.escape_template_literal(host): ",".join(addresses) for host, addresses in hosts.items()
         }
 
-    def _map_shm_size(self, build: Mapping[str, Any], target: dict[str, Any]) -> None:
+    def _map_shm_size(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         if build.get("shm_size") is None:
             return
         location = location_or_whole(build, "shm_size")
@@ -229,13 +251,10 @@ class BuildKeyMapper:
         # compose converts sizes to bytes (`docker compose build --print`: 128m → "134217728").
         target["shm-size"] = str(_bytes(text, location))
 
-    def _map_ulimits(self, build: Mapping[str, Any], target: dict[str, Any]) -> None:
+    def _map_ulimits(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         values = build.get("ulimits")
         if values is None:
             return
-        location = location_or_whole(build, "ulimits")
-        if not isinstance(values, Mapping):
-            raise UserError("build.ulimits must be a mapping", location)
         entries = []
         for name in sorted(values):
             limit = values[name]
@@ -249,12 +268,12 @@ class BuildKeyMapper:
         if entries:
             target["ulimits"] = entries
 
-    def _map_secrets(self, build: Mapping[str, Any], target: dict[str, Any], service: str) -> None:
+    def _map_secrets(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         values = build.get("secrets")
         if not values:
             return
         location = location_or_whole(build, "secrets")
-        definitions = getattr(self.project, "secrets", {}) or {}
+        definitions = self.project.secrets
         entries = []
         for index, entry in enumerate(values):
             item_location = location_of(values, index, location)
@@ -266,7 +285,7 @@ class BuildKeyMapper:
             definition = definitions.get(source)
             if definition is None:
                 raise UserError(
-                    f"service '{service}' refers to undefined secret '{source}'; define it under top-level secrets",
+                    f"service '{spec.name}' refers to undefined secret '{source}'; define it under top-level secrets",
                     item_location,
                 )
             if "environment" in definition:
@@ -274,42 +293,40 @@ class BuildKeyMapper:
                 entries.append(f"id={secret_id},type=env,env={variable}")
             elif "file" in definition:
                 file_value = definition["file"]
-                base = getattr(file_value, "base_dir", None) or self.project.project_directory
-                raw_file = self.interpolator.literal(_raw(file_value), None, "a secret's file")
-                entries.append(f"id={secret_id},type=file,src={self._relative(Path(base) / raw_file)}")
+                raw_file = self.interpolator.literal(file_value.raw, None, "a secret's file")
+                entries.append(f"id={secret_id},type=file,src={self._relative(file_value.base_dir / raw_file)}")
             else:
                 raise UserError(f"secret '{source}' has neither file nor environment", item_location)
         target["secret"] = [hcl.escape_template_literal(entry) for entry in entries]
 
-    def _map_ssh(self, build: Mapping[str, Any], target: dict[str, Any]) -> None:
+    def _map_ssh(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         values = build.get("ssh")
         if not values:
             return
-        location = location_or_whole(build, "ssh")
         entries = []
-        for name, value, item_location in _key_values(values, location):
-            text = self.interpolator.template(_raw(value), item_location) if value is not None else None
+        for name, value in values.items():
+            text = self.interpolator.template(_raw(value), location_or_whole(values, name)) if value is not None else None
             entries.append(name if not text else f"{name}={text}")
         target["ssh"] = entries
 
-    def _map_additional_contexts(self, build: Mapping[str, Any], target: dict[str, Any], spec: Any) -> None:
+    def _map_additional_contexts(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
         values = build.get("additional_contexts")
         if not values:
             return
-        location = location_or_whole(build, "additional_contexts")
         contexts: dict[str, str] = {}
-        for name, value, item_location in _key_values(values, location):
+        for name, value in values.items():
+            item_location = location_or_whole(values, name)
             raw = _raw(value)
             if raw.startswith("service:"):
                 service = raw.removeprefix("service:")
                 if service not in self.project.services:
                     raise UserError(f"additional context '{name}' refers to unknown service '{service}'", item_location)
                 contexts[name] = "target:" + target_name(service)
-            elif ":" in raw.split("/", 1)[0] or _REMOTE_CONTEXT.match(raw) or "$" in raw:
+            elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0] or "$" in raw:
+                # remote (normalize left it as written), `target:…`/`docker-image:…`, or interpolated
                 contexts[name] = self.interpolator.template(raw, item_location)
             else:
-                base = self._base_dir(value, spec)
-                contexts[name] = hcl.escape_template_literal(self._relative(base / raw))
+                contexts[name] = hcl.escape_template_literal(self._relative(value.base_dir / raw))
         target["contexts"] = contexts
 
     # -- tags -------------------------------------------------------------------------------
@@ -325,15 +342,16 @@ class BuildKeyMapper:
             return "${" + f'{quoted} != "" ? {quoted} : {hcl.quote_template(default)}' + "}"
         return image
 
-    def _compose_tags(self, name: str, data: Mapping[str, Any], build: Mapping[str, Any]) -> list[str]:
-        # `docker compose build --print`: build.tags first, then the image name.
+    def _map_tags(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+        """Compose's own tags (the policy's tags build on them, in ``compiler``):
+        `docker compose build --print` gives build.tags first, then the image name."""
         tags: list[str] = []
         raw_tags = build.get("tags") or []
         location = location_or_whole(build, "tags")
         for index, tag in enumerate(raw_tags):
             tags.append(self.interpolator.template(tag, location_of(raw_tags, index, location)))
-        tags.append(self.image_name(name, data))
-        return dedupe(tags)
+        tags.append(self.image_name(spec.name, spec.data))
+        target["tags"] = dedupe(tags)
 
     def _apply_x_bake(
         self, x_bake: Mapping[str, Any], target: dict[str, Any], tags: list[str], location: Location | None
@@ -365,27 +383,8 @@ class BuildKeyMapper:
 
 
 def _raw(value: Any) -> str:
-    raw = getattr(value, "raw", value)
+    raw = value.raw if isinstance(value, PathValue) else value
     return "" if raw is None else str(raw)
-
-
-def is_path_value(value: Any) -> bool:
-    return hasattr(value, "base_dir") and hasattr(value, "raw")
-
-
-def _key_values(values: Any, location: Location | None) -> Iterator[tuple[str, Any, Location | None]]:
-    """compose's two spellings of a mapping: ``{K: V}`` or ``["K=V", "K"]``."""
-    if isinstance(values, Mapping):
-        for key, value in values.items():
-            yield str(key), value, location_or_whole(values, key)
-        return
-    if isinstance(values, list):
-        for index, entry in enumerate(values):
-            text = str(entry)
-            key, separator, value = text.partition("=")
-            yield key, (value if separator else None), location_of(values, index, location)
-        return
-    raise UserError("expected a mapping or a list of KEY=VALUE strings", location)
 
 
 def dedupe(items: Iterable[str]) -> list[str]:
@@ -411,3 +410,36 @@ def _bytes(value: Any, location: Location | None) -> int:
         raise UserError(f"build.shm_size must be a size such as 128m, got '{value}'", location)
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
 
+
+
+Mapper = Callable[[BuildKeyMapper, YamlMap, dict[str, Any], ServiceSpec], None]
+
+# Each compose build key that bake can express, and its one mapper, applied in this order
+# (context before dockerfile; entitlements before privileged; provenance before sbom, as
+# `docker compose build --print` lists them). compose.keys.BUILD_KEYS is the list of keys
+# compose accepts; a test keeps the two in step.
+MAPPERS: dict[str, Mapper] = {
+    "context": BuildKeyMapper._map_context,
+    "dockerfile": BuildKeyMapper._map_dockerfile,
+    "dockerfile_inline": BuildKeyMapper._map_dockerfile_inline,
+    "args": BuildKeyMapper._map_args,
+    "labels": BuildKeyMapper._map_labels,
+    "target": BuildKeyMapper._map_target,
+    "network": BuildKeyMapper._map_network,
+    "platforms": BuildKeyMapper._map_platforms,
+    "cache_from": BuildKeyMapper._map_cache_from,
+    "cache_to": BuildKeyMapper._map_cache_to,
+    "pull": BuildKeyMapper._map_pull,
+    "no_cache": BuildKeyMapper._map_no_cache,
+    "extra_hosts": BuildKeyMapper._map_extra_hosts,
+    "shm_size": BuildKeyMapper._map_shm_size,
+    "ulimits": BuildKeyMapper._map_ulimits,
+    "secrets": BuildKeyMapper._map_secrets,
+    "ssh": BuildKeyMapper._map_ssh,
+    "additional_contexts": BuildKeyMapper._map_additional_contexts,
+    "entitlements": BuildKeyMapper._map_entitlements,
+    "privileged": BuildKeyMapper._map_privileged,
+    "provenance": BuildKeyMapper._map_provenance,
+    "sbom": BuildKeyMapper._map_sbom,
+    "tags": BuildKeyMapper._map_tags,
+}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bakegen import hcl
-from bakegen.build_keys import BuildKeyMapper, dedupe, is_path_value
+from bakegen.build_keys import BuildKeyMapper, dedupe
 from bakegen.cache import (
     BRANCH_VARIABLE,
     CacheCompiler,
@@ -25,6 +25,7 @@ from bakegen.cache import (
     platforms_expression,
     uses_platform,
 )
+from bakegen.compose.model import PathValue
 from bakegen.errors import Location, UserError
 from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
@@ -335,8 +336,8 @@ def _templates_in(value: Any, location: Location | None) -> Iterator[tuple[str, 
             where = _location_in(container, key, outer)
             for index, item in enumerate(current):
                 stack.append((item, current, index, where))
-        elif is_path_value(current):
-            where = current.location if hasattr(current, "location") else _location_in(container, key, outer)
+        elif isinstance(current, PathValue):
+            where = current.location
             stack.append((current.raw, None, None, where))
 
 

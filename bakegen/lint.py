@@ -206,6 +206,17 @@ def policy_variable_shadows_compose(context: LintContext) -> Iterator[Problem]:
             )
 
 
+def unsupported_build_keys(context: LintContext) -> Iterator[Problem]:
+    """A build key compose accepts and bake cannot express (compose.keys): said, never dropped silently."""
+    from bakegen.compose.keys import UNSUPPORTED_KEYS
+
+    for name in context.build_services():
+        build = context.project.services[name].data["build"]
+        for key, note in UNSUPPORTED_KEYS.items():
+            if key in build:
+                yield Problem(build.key_location(key), "warning", f"services.{name}.{note}", "unsupported-build-key")
+
+
 def _used_by_compose(context: LintContext, name: str) -> bool:
     pattern = re.compile(r"\$\{?" + re.escape(name) + r"\b")
     for spec in context.project.services.values():
@@ -230,4 +241,5 @@ RULES = (
     missing_paths,
     bake_run_directory,
     policy_variable_shadows_compose,
+    unsupported_build_keys,
 )

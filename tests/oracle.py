@@ -268,6 +268,9 @@ def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, A
     for key in ("cache-from", "cache-to", "output"):
         if target.get(key):
             result[key] = [sorted(_csv(entry, bare_ref=key != "output").items()) for entry in target[key]]
+    if target.get("attest"):
+        # compose prints `type=provenance,mode=max`; buildx may print an object.
+        result["attest"] = sorted(sorted(_csv(entry).items()) for entry in target["attest"])
     entitlements = set(target.get("entitlements") or [])
     if target.get("network") == "host":
         # buildx adds network.host itself for `network: host`; compose leaves it to buildx.

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bakegen.compose.keys import BUILD_KEYS, keys_of_shape
 from bakegen.compose.model import PathValue
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import Timestamp, YamlList, YamlMap, location_of
@@ -37,13 +38,6 @@ SERVICE_KEYS = frozenset(
     security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty
     ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir""".split()
 )
-BUILD_KEYS = frozenset(
-    """additional_contexts args cache_from cache_to context dockerfile dockerfile_inline entitlements
-    extra_hosts isolation labels network no_cache platforms privileged provenance pull sbom secrets
-    shm_size ssh tags target ulimits""".split()
-)
-_BUILD_STRINGS = ("context", "dockerfile", "dockerfile_inline", "network", "target", "isolation")
-_BUILD_STRING_LISTS = ("cache_from", "cache_to", "tags", "platforms", "entitlements")
 _SERVICE_KEY_VALUES = ("environment", "labels", "annotations", "sysctls")
 # buildkit's remote contexts (compose-go paths/context.go): left as written, never joined.
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
@@ -168,13 +162,24 @@ class Normalizer:
             if key not in BUILD_KEYS and not key.startswith("x-"):
                 raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", build.key_location(key))
         drop_reset_items(build)
-        for key in _BUILD_STRINGS:
+        for key in keys_of_shape("string"):
             if build.get(key) is not None and not isinstance(build[key], str):
                 raise UserError(f"{where}.{key} must be a string, got {kind(build[key])}", build.value_location(key))
-        for key in _BUILD_STRING_LISTS:
+        for key in keys_of_shape("string_list"):
             if build.get(key) is not None:
                 string_list(build, key, f"{where}.{key}")
-        for key in ("args", "labels"):
+        for key in keys_of_shape("boolean_or_string"):
+            # compose-go's schema: a boolean or a string; the mapper reads its text.
+            value = build.get(key)
+            if isinstance(value, bool):
+                replace(build, key, go_string(value))
+            elif value is not None and not isinstance(value, str):
+                raise UserError(
+                    f"{where}.{key} must be a boolean or a string, got {kind(value)}", build.value_location(key)
+                )
+        if build.get("ulimits") is not None and not isinstance(build["ulimits"], YamlMap):
+            raise UserError(f"{where}.ulimits must be a mapping, got {kind(build['ulimits'])}", build.value_location("ulimits"))
+        for key in keys_of_shape("key_values"):
             if build.get(key) is not None:
                 replace(build, key, key_values(build, key, f"{where}.{key}"))
         if build.get("extra_hosts") is not None:

@@ -1,0 +1,72 @@
+"""The compose build keys: the one table of what bakegen accepts and what becomes of each.
+
+``normalize`` accepts exactly these keys (plus ``x-*`` extensions) and checks each by its
+``shape``; ``build_keys`` has one mapper per key whose ``bake`` is set (a test keeps the two
+in step); a key compose accepts and bake cannot express has ``bake=None`` and a ``note`` that
+``lint`` reports as a named warning (``unsupported-build-key``), never silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Shape = Literal[
+    "string",  # a string
+    "string_list",  # a list of strings
+    "key_values",  # compose's list_or_dict: {K: V} or ["K=V", "K"]
+    "extra_hosts",  # ["host:ip", "host=ip"] or {host: ip | [ip, …]}
+    "contexts",  # additional_contexts: key_values whose local values are paths
+    "ssh",  # key_values whose values are paths; a bare entry other than `default` is invalid
+    "secrets",  # a list of names or {source, target, …}
+    "boolean",  # a boolean, or a string read as one after interpolation
+    "boolean_or_string",  # provenance, sbom: true / false / buildkit attestation options
+    "size",  # shm_size: bytes or a size string (128m)
+    "ulimits",  # {name: limit | {soft, hard}}
+]
+
+
+@dataclass(frozen=True)
+class BuildKey:
+    shape: Shape
+    bake: str | None  # the bake target key it maps to; None: bake cannot express it
+    note: str = ""  # for bake=None: why, and what to do (the warning's text)
+
+
+BUILD_KEYS: dict[str, BuildKey] = {
+    "additional_contexts": BuildKey("contexts", "contexts"),
+    "args": BuildKey("key_values", "args"),
+    "cache_from": BuildKey("string_list", "cache-from"),
+    "cache_to": BuildKey("string_list", "cache-to"),
+    "context": BuildKey("string", "context"),
+    "dockerfile": BuildKey("string", "dockerfile"),
+    "dockerfile_inline": BuildKey("string", "dockerfile-inline"),
+    "entitlements": BuildKey("string_list", "entitlements"),
+    "extra_hosts": BuildKey("extra_hosts", "extra-hosts"),
+    "isolation": BuildKey(
+        "string",
+        None,
+        "build.isolation (a Windows container isolation) has no bake equivalent; bake builds without it",
+    ),
+    "labels": BuildKey("key_values", "labels"),
+    "network": BuildKey("string", "network"),
+    "no_cache": BuildKey("boolean", "no-cache"),
+    "platforms": BuildKey("string_list", "platforms"),
+    "privileged": BuildKey("boolean", "entitlements"),
+    "provenance": BuildKey("boolean_or_string", "attest"),
+    "pull": BuildKey("boolean", "pull"),
+    "sbom": BuildKey("boolean_or_string", "attest"),
+    "secrets": BuildKey("secrets", "secret"),
+    "shm_size": BuildKey("size", "shm-size"),
+    "ssh": BuildKey("ssh", "ssh"),
+    "tags": BuildKey("string_list", "tags"),
+    "target": BuildKey("string", "target"),
+    "ulimits": BuildKey("ulimits", "ulimits"),
+}
+
+MAPPED_KEYS = frozenset(key for key, spec in BUILD_KEYS.items() if spec.bake is not None)
+UNSUPPORTED_KEYS = {key: spec.note for key, spec in BUILD_KEYS.items() if spec.bake is None}
+
+
+def keys_of_shape(*shapes: Shape) -> tuple[str, ...]:
+    return tuple(key for key, spec in BUILD_KEYS.items() if spec.shape in shapes)

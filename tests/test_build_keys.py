@@ -1,0 +1,68 @@
+"""The one table of compose build keys (compose.keys) and their mappers (build_keys.MAPPERS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bakegen.build_keys import MAPPERS
+from bakegen.cli import main
+from bakegen.compose.keys import BUILD_KEYS, MAPPED_KEYS, UNSUPPORTED_KEYS
+
+
+def test_every_accepted_key_has_one_mapper_or_a_named_warning() -> None:
+    # A key normalize accepts but no mapper handles would be dropped silently.
+    assert sorted(set(BUILD_KEYS) - set(MAPPERS) - set(UNSUPPORTED_KEYS)) == []
+    assert sorted(set(MAPPERS) - MAPPED_KEYS) == []
+    assert sorted(UNSUPPORTED_KEYS) == ["isolation"]
+    assert all(note for note in UNSUPPORTED_KEYS.values())
+
+
+def test_accepted_keys_are_compose_build_keys() -> None:
+    # compose-go's schema (build section), v2.40: the same list, no more, no fewer.
+    assert sorted(BUILD_KEYS) == sorted(
+        """additional_contexts args cache_from cache_to context dockerfile dockerfile_inline entitlements
+        extra_hosts isolation labels network no_cache platforms privileged provenance pull sbom secrets
+        shm_size ssh tags target ulimits""".split()
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "bakegen.yaml").write_text("version: 1\ncache: {backend: none}\n")
+    return tmp_path
+
+
+def test_isolation_is_a_named_warning(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "compose.yaml").write_text("name: p\nservices:\n  web:\n    build:\n      context: .\n      isolation: hyperv\n")
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert out == (
+        "compose.yaml:6:7: warning: services.web.build.isolation (a Windows container isolation) has no bake "
+        "equivalent; bake builds without it [unsupported-build-key]\n"
+    )
+    assert err == "bakegen: 0 error(s), 1 warning(s)\n"
+    assert main(["validate", "--strict"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1", "compose.yaml:6:19: error: services.web.build.provenance must be a boolean or a string, got number"),
+        ("[a]", "compose.yaml:6:19: error: services.web.build.provenance must be a boolean or a string, got list"),
+        (
+            "${P:-true}",
+            "compose.yaml:6:19: error: build.provenance depends on variable(s) P at build time, which bake cannot "
+            "express here; use a literal value, or set it in an env file listed in compose.env_files",
+        ),
+    ],
+)
+def test_provenance_shape(project: Path, capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    (project / "compose.yaml").write_text(
+        f"name: p\nservices:\n  web:\n    build:\n      context: .\n      provenance: {value}\n"
+    )
+    assert main(["render", "--stdout"]) == 2
+    assert capsys.readouterr().err == message + "\n"

@@ -1,60 +1,83 @@
-"""Hostile and broken input, end to end through the real CLI in a subprocess.
+"""Hostile and broken input, end to end through the real CLI.
 
 The contract (DESIGN.md, core contract 3): exit 2 (1 for stale output and lint errors),
 exactly one line on stderr, no traceback, the committed output byte-identical, fast and
 within 1 GiB. The table lives in tests/hostile_cases.py; the file and process cases
-(symlinks, permissions, concurrency, SIGKILL) are written out below.
+(symlinks, permissions, concurrency, signals) are written out below.
+
+Cases run in-process through ``bakegen.cli.main(argv)`` with captured streams, except those
+that need a bound on time or memory (alias bombs, deep nesting, 50 MB inputs): those run in
+a child process under RLIMIT_CPU and RLIMIT_AS (tests/limits.py), as do the concurrency and
+signal cases.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hostile_cases import CASES, COMPOSE, POLICY, PROJECT, Case
+from limits import HANG_SECONDS, clean_env, run_limited
 
-GIB = 1 << 30
+from bakegen.cli import main
+
 BAKE = "docker-bake.json"
+PAUSED_CLI = Path(__file__).with_name("paused_cli.py")
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
+@dataclass(frozen=True)
+class Run:
+    """One bakegen run: exit status and what it printed."""
+
+    exit: int
+    stdout: str
+    stderr: str
 
 
-def run_cli(
-    directory: Path, args: Sequence[str], *, limited: bool = False, timeout: float = 20
-) -> subprocess.CompletedProcess[bytes]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("BAKEGEN_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bakegen", *args],
-        cwd=directory,
-        capture_output=True,
-        check=False,
-        timeout=timeout,
-        env=env,
-        preexec_fn=_limit_memory if limited else None,
-    )
+@pytest.fixture(autouse=True)
+def _no_bakegen_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # BAKEGEN_DEBUG would turn the one-line internal error into a traceback.
+    for key in [key for key in os.environ if key.startswith("BAKEGEN_")]:
+        monkeypatch.delenv(key)
+
+
+def run_main(
+    directory: Path, args: Sequence[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Run:
+    """``bakegen ARGS`` run in-process from ``directory``."""
+    capsys.readouterr()
+    with monkeypatch.context() as patch:
+        patch.chdir(directory)
+        code = main(list(args))
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
+
+
+def run_child(directory: Path, args: Sequence[str]) -> Run:
+    """``bakegen ARGS`` in a child process under the CPU and memory limits."""
+    result = run_limited(args, directory)
+    return Run(result.returncode, result.stdout.decode("utf-8"), result.stderr.decode("utf-8"))
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The small project, with its docker-bake.json rendered once."""
     project = tmp_path_factory.mktemp("rendered") / "project"
     for name, text in PROJECT.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text)
-    result = run_cli(project, ["render"])
-    assert result.returncode == 0, result.stderr
-    return project
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        assert main(["render"]) == 0
+    yield project
 
 
 @pytest.fixture
@@ -74,14 +97,17 @@ def _write(project: Path, name: str, content: object) -> None:
     path.write_bytes(data if isinstance(data, bytes) else str(data).encode())
 
 
-def _stderr_line(result: subprocess.CompletedProcess[bytes]) -> str:
+def _stderr_line(run: Run) -> str:
     """The one line on stderr (empty when silent); fails on anything else."""
-    text = result.stderr.decode("utf-8")
-    assert "Traceback" not in text and b"Traceback" not in result.stdout
-    if not text:
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
+    if not run.stderr:
         return ""
-    assert text.endswith("\n") and text.count("\n") == 1, f"expected one line on stderr, got {text!r}"
-    return text[:-1]
+    assert run.stderr.endswith("\n") and run.stderr.count("\n") == 1, f"expected one line on stderr, got {run.stderr!r}"
+    return run.stderr[:-1]
+
+
+def _temp_files(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir() if path.name.endswith(".tmp"))
 
 
 def _params() -> list[object]:
@@ -89,25 +115,23 @@ def _params() -> list[object]:
 
 
 @pytest.mark.parametrize("case", _params())
-def test_hostile_input(case: Case, project: Path) -> None:
+def test_hostile_input(
+    case: Case, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = (project / BAKE).read_bytes() if (project / BAKE).is_file() else None
     for name, content in case.files.items():
         _write(project, name, content)
-    started = time.monotonic()
-    result = run_cli(project, case.args, limited=case.limited)
-    elapsed = time.monotonic() - started
+    run = run_child(project, case.args) if case.limited else run_main(project, case.args, monkeypatch, capsys)
 
-    assert (result.returncode, _stderr_line(result)) == (case.exit, case.stderr)
+    assert (run.exit, _stderr_line(run)) == (case.exit, case.stderr)
     if case.stdout is not None:
-        assert result.stdout.decode() == case.stdout
+        assert run.stdout == case.stdout
     if case.unchanged:
         assert (project / BAKE).read_bytes() == before
     for text in case.output_contains:
         assert text in (project / BAKE).read_text()
     # No temp file is ever left next to the outputs.
-    assert not [path.name for path in project.iterdir() if path.name.endswith(".tmp")]
-    if case.limited:
-        assert elapsed < 2.0, f"took {elapsed:.2f}s"
+    assert _temp_files(project) == []
 
 
 def test_table_covers_every_class() -> None:
@@ -120,6 +144,14 @@ def test_table_covers_every_class() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+def test_cases_that_need_limits_run_under_them() -> None:
+    # Bombs, deep nesting and 50 MB inputs must not run in the test process: unbounded, a
+    # regression there would take pytest down (memory) or hang it (time).
+    limited = {case.id for case in CASES if case.limited}
+    assert {case.id for case in CASES if "bomb" in case.id or "huge" in case.id or "laughs" in case.id} <= limited
+    assert {case.id for case in CASES if "100k" in case.id or "300-levels" in case.id or "depth" in case.id} <= limited
+
+
 # -- files and processes -------------------------------------------------------------------------
 def _changed_compose(project: Path) -> None:
     """Edit the compose file so a render has something new to write."""
@@ -127,94 +159,138 @@ def _changed_compose(project: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions, so 0o500 cannot refuse the write")
-def test_unwritable_output_directory(project: Path) -> None:
+def test_unwritable_output_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = (project / BAKE).read_bytes()
     _changed_compose(project)
     project.chmod(0o500)
     try:
-        result = run_cli(project, ["render"])
+        run = run_main(project, ["render"], monkeypatch, capsys)
     finally:
         project.chmod(0o700)
-    assert (result.returncode, _stderr_line(result)) == (2, "bakegen: error: cannot write docker-bake.json: Permission denied")
+    assert (run.exit, _stderr_line(run)) == (2, "bakegen: error: cannot write docker-bake.json: Permission denied")
     assert (project / BAKE).read_bytes() == before
 
 
-def test_symlinked_output_is_written_through(project: Path) -> None:
+def test_symlinked_output_is_written_through(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     real = project / "generated" / "bake.json"
     real.parent.mkdir()
     shutil.move(project / BAKE, real)
     (project / BAKE).symlink_to(Path("generated") / "bake.json")
     _changed_compose(project)
 
-    result = run_cli(project, ["render"])
+    run = run_main(project, ["render"], monkeypatch, capsys)
 
-    assert (result.returncode, _stderr_line(result)) == (0, "bakegen: wrote docker-bake.json")
+    assert (run.exit, _stderr_line(run)) == (0, "bakegen: wrote docker-bake.json")
     assert (project / BAKE).is_symlink()
     assert os.readlink(project / BAKE) == "generated/bake.json"
     assert "acme/api2" in real.read_text()
-    assert run_cli(project, ["check"]).returncode == 0
+    assert run_main(project, ["check"], monkeypatch, capsys) == Run(0, "", "")
     assert not [path.name for path in real.parent.iterdir() if path.name != "bake.json"]
 
 
-def test_dangling_symlink_into_missing_directory(project: Path) -> None:
+def test_dangling_symlink_into_missing_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / BAKE).unlink()
     (project / BAKE).symlink_to("gone/bake.json")
-    result = run_cli(project, ["render"])
-    assert (result.returncode, _stderr_line(result)) == (2, "bakegen: error: output directory gone does not exist; create it first")
+    run = run_main(project, ["render"], monkeypatch, capsys)
+    assert (run.exit, _stderr_line(run)) == (2, "bakegen: error: output directory gone does not exist; create it first")
     assert os.readlink(project / BAKE) == "gone/bake.json"
 
 
-def test_concurrent_renders_in_one_directory(project: Path) -> None:
+@pytest.mark.slow  # eight processes at once
+def test_concurrent_renders_in_one_directory(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _changed_compose(project)
-    expected = run_cli(project, ["render", "--stdout"]).stdout
+    expected = run_main(project, ["render", "--stdout"], monkeypatch, capsys).stdout.encode()
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "bakegen", "render"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-m", "bakegen", "render"], cwd=project, env=clean_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         for _ in range(8)
     ]
-    results = [(run.wait(timeout=20), run.communicate()) for run in runs]
+    results = [(run.communicate(timeout=HANG_SECONDS), run.returncode) for run in runs]
 
-    for code, (_, stderr) in results:
+    for (_, stderr), code in results:
         assert code == 0
         assert stderr in (b"", b"bakegen: wrote docker-bake.json\n")
     assert (project / BAKE).read_bytes() == expected
-    assert not [path.name for path in project.iterdir() if path.name.endswith(".tmp")]
+    assert _temp_files(project) == []
 
 
-def test_sigkill_mid_render_keeps_the_old_file(project: Path) -> None:
+class PausedRender:
+    """``bakegen render`` in a child process, paused with its output staged but not renamed."""
+
+    def __init__(self, project: Path) -> None:
+        ready_read, ready_write = os.pipe()
+        self._wait_read, self._wait_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, str(PAUSED_CLI), str(ready_write), str(self._wait_read), "render"],
+            cwd=project, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(ready_write, self._wait_read),
+        )
+        os.close(ready_write)
+        os.close(self._wait_read)
+        with os.fdopen(ready_read, "rb") as ready:
+            # Blocks until the child has staged the output; EOF (b"") if it ended before.
+            self.staged = ready.readline().decode()
+
+    def signal(self, number: int) -> tuple[int, bytes]:
+        self.process.send_signal(number)
+        _, stderr = self.process.communicate(timeout=HANG_SECONDS)
+        os.close(self._wait_write)
+        return self.process.returncode, stderr
+
+
+def test_sigkill_mid_render_keeps_the_old_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = (project / BAKE).read_bytes()
-    # About a second and a half of loading: 60k services, every one of them a build target.
-    body = "".join(f"  s{i}:\n    build: ./api\n" for i in range(60_000))
-    (project / "compose.yaml").write_text("name: demo\nservices:\n" + body)
-    run = subprocess.Popen([sys.executable, "-m", "bakegen", "render"], cwd=project, stderr=subprocess.PIPE)
-    time.sleep(0.4)
-    run.send_signal(signal.SIGKILL)
-    run.wait(timeout=20)
+    _changed_compose(project)
+    expected = run_main(project, ["render", "--stdout"], monkeypatch, capsys).stdout.encode()
 
-    assert run.returncode == -signal.SIGKILL
+    paused = PausedRender(project)
+    # The new content is on disk in full, next to the old file, not yet renamed over it.
+    (temp,) = _temp_files(project)
+    assert paused.staged == f"staged {temp}\n"
+    assert (project / temp).read_bytes() == expected
+    code, stderr = paused.signal(signal.SIGKILL)
+
+    assert (code, stderr) == (-signal.SIGKILL, b"")
     assert (project / BAKE).read_bytes() == before
+    # Nothing can clean up after SIGKILL: the temp file stays, and disturbs no later run.
+    assert _temp_files(project) == [temp]
+    run = run_main(project, ["render"], monkeypatch, capsys)
+    assert (run.exit, _stderr_line(run)) == (0, "bakegen: wrote docker-bake.json")
+    assert (project / BAKE).read_bytes() == expected
 
 
 def test_interrupt_exits_130_with_one_line(project: Path) -> None:
-    body = "".join(f"  s{i}:\n    build: ./api\n" for i in range(60_000))
-    (project / "compose.yaml").write_text("name: demo\nservices:\n" + body)
     before = (project / BAKE).read_bytes()
-    run = subprocess.Popen(
-        [sys.executable, "-m", "bakegen", "render"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    time.sleep(0.4)
-    run.send_signal(signal.SIGINT)
-    _, stderr = run.communicate(timeout=20)
+    _changed_compose(project)
 
-    assert (run.returncode, stderr) == (130, b"bakegen: interrupted; outputs left untouched\n")
+    paused = PausedRender(project)
+    (temp,) = _temp_files(project)
+    assert paused.staged == f"staged {temp}\n"
+    code, stderr = paused.signal(signal.SIGINT)
+
+    assert (code, stderr) == (130, b"bakegen: interrupted; outputs left untouched\n")
     assert (project / BAKE).read_bytes() == before
+    assert _temp_files(project) == []
 
 
-def test_policy_in_another_directory_reports_relative_paths(project: Path) -> None:
+def test_policy_in_another_directory_reports_relative_paths(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "compose.yaml").write_text("services:\n  api: [\n")
-    result = run_cli(project.parent, ["render", "-c", "project/bakegen.yaml"])
-    assert (result.returncode, _stderr_line(result)) == (
+    run = run_main(project.parent, ["render", "-c", "project/bakegen.yaml"], monkeypatch, capsys)
+    assert (run.exit, _stderr_line(run)) == (
         2,
         "project/compose.yaml:3:1: error: invalid YAML: did not find expected node content (while parsing a flow node at line 3)",
     )

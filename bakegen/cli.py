@@ -23,6 +23,7 @@ EXAMPLES = {
     "explain": "example: bakegen explain api --env GITHUB_ACTIONS=true --env GITHUB_HEAD_REF=feature/x",
     "init": "example: bakegen init --ci github --pre-commit",
     "targets": "example: bakegen targets --json     # for a CI matrix",
+    "affected": "example: bakegen affected --base origin/main   # targets a branch changed",
     "schema": "example: bakegen schema > bakegen.schema.json",
 }
 
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--pre-commit", action="store_true", help="print a .pre-commit-config.yaml entry")
     targets = command("targets", "list targets and groups")
     targets.add_argument("--json", action="store_true", help="machine-readable output")
+    affected = command("affected", "list the targets whose build inputs changed between two commits")
+    affected.add_argument("--base", required=True, metavar="REF", help="the commit to compare with (e.g. origin/main)")
+    affected.add_argument("--head", default="HEAD", metavar="REF", help="the commit to look at (default: HEAD)")
+    affected.add_argument("--json", action="store_true", help="machine-readable output, with reasons")
     command("schema", "print the policy JSON Schema")
     return parser
 
@@ -160,6 +165,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bakegen.commands import targets
 
         return targets.run(args.config, as_json=args.json)
+    if command == "affected":
+        from bakegen.commands import affected
+
+        return affected.run(args.config, args.base, args.head, as_json=args.json)
     if command == "schema":
         from bakegen.commands import schema
 

@@ -27,10 +27,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bakegen.compose.normalize import is_remote_context
 from bakegen.dockerignore import DockerIgnore
 
-# Context values that name something outside the repository (BuildKit/buildx's forms).
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
 _LOCAL_SCHEMES = ("oci-layout://",)
 _IMAGE_SCHEMES = ("docker-image://",)
 _EXPRESSION = re.compile(r"\$\{[^}]*\}")
@@ -151,7 +150,8 @@ def _ignore_rules(candidates: list[str], read: Callable[[str], str | None]) -> D
 
 
 def _is_remote(value: str) -> bool:
-    return bool(_REMOTE.match(value)) and not value.startswith(_LOCAL_SCHEMES + _IMAGE_SCHEMES)
+    """Content outside this repository: a git or URL context (the loader's one definition)."""
+    return is_remote_context(value) and not value.startswith(_LOCAL_SCHEMES + _IMAGE_SCHEMES + ("target:",))
 
 
 def _join(base: str, path: str) -> str:

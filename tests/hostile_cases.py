@@ -411,7 +411,7 @@ CASES: list[Case] = [
     # -- command line -----------------------------------------------------------------------------
     Case("cli-unknown-command", {}, 2,
          "bakegen: error: argument COMMAND: invalid choice: 'frobnicate' (choose from 'render', 'check', 'validate', "
-         "'explain', 'init', 'targets', 'schema') (see 'bakegen --help')", args=("frobnicate",)),
+         "'explain', 'init', 'targets', 'affected', 'schema') (see 'bakegen --help')", args=("frobnicate",)),
     Case("cli-unknown-flag", {}, 2,
          "bakegen: error: unrecognized arguments: --frob (see 'bakegen --help')", args=("render", "--frob")),
     Case("cli-check-and-stdout", {}, 2,
@@ -430,6 +430,6 @@ CASES: list[Case] = [
          "bakegen: error: argument --ci: invalid choice: 'gitlab' (choose from 'github') (see 'bakegen init --help')",
          args=("init", "--ci", "gitlab")),
     Case("cli-no-command", {}, 2,
-         "bakegen: error: no command given; expected one of render, check, validate, explain, init, targets, schema "
+         "bakegen: error: no command given; expected one of render, check, validate, explain, init, targets, affected, schema "
          "(see 'bakegen --help')", args=()),
 ]

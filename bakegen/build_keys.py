@@ -81,6 +81,11 @@ class BuildKeyMapper:
             prefix = self._relative(raw.base_dir)
             target["context"] = text if prefix == "." else f"{prefix}/{text}"
             return
+        if Path(raw_text).is_absolute():
+            # Kept as written: rebased onto this checkout, it would name a directory of this
+            # machine only (validate warns about the absolute path itself).
+            target["context"] = text
+            return
         target["context"] = hcl.escape_template_literal(self._relative(raw.base_dir / raw_text))
 
     @staticmethod
@@ -112,11 +117,8 @@ class BuildKeyMapper:
             return
         raw = build["dockerfile"]
         location = location_or_whole(build, "dockerfile")
-        context_dir = self._context_dir(build)
-        if context_dir is not None and "$" not in raw and Path(raw).is_absolute():
-            # bake reads dockerfile relative to the context; an absolute path inside the
-            # project would make the committed file machine-specific.
-            raw = Path(os.path.relpath(raw, context_dir)).as_posix()
+        # An absolute dockerfile is kept as written, as bake and compose read it (validate
+        # warns: it names a file of one machine).
         target["dockerfile"] = self.interpolator.template(raw, location)
 
     def _map_target(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
@@ -294,7 +296,8 @@ class BuildKeyMapper:
             elif "file" in definition:
                 file_value = definition["file"]
                 raw_file = self.interpolator.literal(file_value.raw, None, "a secret's file")
-                entries.append(f"id={secret_id},type=file,src={self._relative(file_value.base_dir / raw_file)}")
+                source_path = raw_file if Path(raw_file).is_absolute() else self._relative(file_value.base_dir / raw_file)
+                entries.append(f"id={secret_id},type=file,src={source_path}")
             else:
                 raise UserError(f"secret '{source}' has neither file nor environment", item_location)
         target["secret"] = [hcl.escape_template_literal(entry) for entry in entries]
@@ -325,6 +328,8 @@ class BuildKeyMapper:
             elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0] or "$" in raw:
                 # remote (normalize left it as written), `target:…`/`docker-image:…`, or interpolated
                 contexts[name] = self.interpolator.template(raw, item_location)
+            elif Path(raw).is_absolute():
+                contexts[name] = hcl.escape_template_literal(raw)  # as written, like the context
             else:
                 contexts[name] = hcl.escape_template_literal(self._relative(value.base_dir / raw))
         target["contexts"] = contexts

@@ -312,7 +312,11 @@ class Compiler:
 def compile_bake(
     project: Any, policy: Policy, env_defaults: Mapping[str, VariableDefault] | None = None
 ) -> dict[str, Any]:
-    return Compiler(project, policy, env_defaults or {}).compile()
+    from bakegen.credentials import refuse_carried_credentials
+
+    bake = Compiler(project, policy, env_defaults or {}).compile()
+    refuse_carried_credentials(project, policy.allow_credentials, env_defaults or {}, bake)
+    return bake
 
 
 def _templates_in(value: Any, location: Location | None) -> Iterator[tuple[str, Location | None]]:

@@ -1,14 +1,25 @@
-"""The git calls ``bakegen affected`` needs: the repository root, changed paths, a file at a commit.
+"""Every question bakegen asks git, in one place; nothing here writes.
 
-The environment is the caller's (git reads its own configuration); nothing here writes.
+``bakegen affected`` needs the repository root, changed paths and a file at a commit (a git
+failure is a UserError). The policy checks ask whether a file is tracked or ignored, which
+branch is the default one and whether a branch exists; those answer ``None`` ("no answer":
+git is not installed, or the directory is not in a git repository) and run only when needed
+(never on the `render`/`check` path of a policy that lists no env file).
+
+The environment is the caller's (git reads its own configuration).
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from bakegen.errors import UserError
+
+FileState = Literal["tracked", "ignored", "untracked", "outside"]
 
 
 def _git(directory: Path, *args: str) -> bytes:
@@ -54,3 +65,96 @@ def file_at(directory: Path, revision: str, path: str) -> bytes | None:
         return _git(directory, "cat-file", "blob", f"{revision}:{path}")
     except UserError:
         return None
+
+
+# -- questions with an optional answer (policy checks, init) ------------------------------
+@dataclass(frozen=True)
+class _Result:
+    code: int
+    out: str
+
+
+def _ask(directory: Path, *args: str) -> _Result | None:
+    """``git -C directory args…``; None when git is missing or ``directory`` is not in a repository."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+        )
+    except OSError:  # git not installed, or the directory is gone
+        return None
+    if result.returncode == 128 or "not a git repository" in result.stderr:
+        return None
+    return _Result(result.returncode, result.stdout)
+
+
+def file_states(directory: Path, names: Sequence[str]) -> dict[str, FileState]:
+    """Whether each file (relative to ``directory``) is tracked, ignored, untracked, or outside a repository.
+
+    A file staged with ``git add`` counts as tracked: it is what the next commit holds.
+    """
+    if not names:
+        return {}
+    tracked = _ask(directory, "ls-files", "-z", "--full-name", "--", *names)
+    if tracked is None:
+        return {name: "outside" for name in names}
+    prefix = _ask(directory, "rev-parse", "--show-prefix")
+    base = prefix.out.strip() if prefix is not None else ""
+    listed = set(filter(None, tracked.out.split("\0")))
+    states: dict[str, FileState] = {}
+    untracked: list[str] = []
+    for name in names:
+        full = _normalize(base + name)
+        if full in listed:
+            states[name] = "tracked"
+        elif full is None:
+            states[name] = "outside"  # above the work tree's top
+        else:
+            untracked.append(name)
+    if untracked:
+        ignored = _ask(directory, "check-ignore", "--", *untracked)
+        ignored_names = set(ignored.out.splitlines()) if ignored is not None else set()
+        for name in untracked:
+            states[name] = "ignored" if name in ignored_names else "untracked"
+    return states
+
+
+def _normalize(path: str) -> str | None:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def default_branch(directory: Path) -> str | None:
+    """The repository's default branch: ``origin/HEAD``, else ``init.defaultBranch``, else the current branch."""
+    remote = _ask(directory, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    if remote is None:
+        return None
+    if remote.code == 0 and remote.out.strip().startswith("origin/"):
+        return remote.out.strip().removeprefix("origin/")
+    configured = _ask(directory, "config", "--get", "init.defaultBranch")
+    if configured is not None and configured.code == 0 and configured.out.strip():
+        return configured.out.strip()
+    current = _ask(directory, "symbolic-ref", "--quiet", "--short", "HEAD")
+    if current is not None and current.code == 0 and current.out.strip():
+        return current.out.strip()
+    return None
+
+
+def branch_exists(directory: Path, name: str) -> bool | None:
+    """Whether ``name`` is a local branch, a branch of a remote, or the (maybe unborn) current branch."""
+    refs = _ask(directory, "for-each-ref", "--format=%(refname)", f"refs/heads/{name}", f"refs/remotes/*/{name}")
+    if refs is None:
+        return None
+    if refs.out.strip():
+        return True
+    current = _ask(directory, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return current is not None and current.code == 0 and current.out.strip() == name

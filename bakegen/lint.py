@@ -179,6 +179,26 @@ def missing_paths(context: LintContext) -> Iterator[Problem]:
             )
 
 
+def machine_specific_paths(context: LintContext) -> Iterator[Problem]:
+    """Absolute paths are kept as written; they name files of one machine, not of the checkout."""
+    for name, target in sorted(context.bake["target"].items()):
+        paths = [("build context", target.get("context")), ("dockerfile", target.get("dockerfile"))]
+        paths += [(f"additional context '{key}'", value) for key, value in sorted(target.get("contexts", {}).items())]
+        paths += [
+            (f"secret '{entry.split(',')[0].removeprefix('id=')}'", entry.split(",src=", 1)[1])
+            for entry in target.get("secret", []) if isinstance(entry, str) and ",src=" in entry
+        ]
+        for what, path in paths:
+            if isinstance(path, str) and path.startswith("/"):
+                yield Problem(
+                    context.service_location(_service_of(context, name)),
+                    "warning",
+                    f"{what} of '{name}' is the absolute path '{path}', which exists on this machine only; "
+                    "use a path relative to the compose file",
+                    "machine-specific-path",
+                )
+
+
 def bake_run_directory(context: LintContext) -> Iterator[Problem]:
     parent = Path(context.policy.output_json).parent
     if parent != Path("."):
@@ -239,6 +259,7 @@ RULES = (
     unknown_services,
     unlisted_env_file,
     missing_paths,
+    machine_specific_paths,
     bake_run_directory,
     policy_variable_shadows_compose,
     unsupported_build_keys,

@@ -71,6 +71,7 @@ def load_env_defaults(policy: Policy) -> dict[str, Any]:
     from bakegen.interpolation import to_bake
 
     entries = []
+    require_tracked(policy)
     for index, name in enumerate(policy.env_files):
         path = policy.root / name
         shown = display_path(path)
@@ -91,6 +92,7 @@ def load_env_defaults(policy: Policy) -> dict[str, Any]:
             ) from None
         entries.extend(parse_env_file(text, shown))
     templates = bake_defaults(entries)
+    origins = {entry.name: Location(entry.path, entry.line, entry.column) for entry in entries if not entry.inherited}
 
     def nullable(name: str) -> bool:
         return templates.get(name) is None and name not in dict(policy.variables)
@@ -100,9 +102,39 @@ def load_env_defaults(policy: Policy) -> dict[str, Any]:
     return {
         name: VariableDefault(None, frozenset())
         if template is None
-        else VariableDefault(to_bake(template, nullable).text, template.variables())
+        else VariableDefault(to_bake(template, nullable).text, template.variables(), origins.get(name))
         for name, template in templates.items()
     }
+
+
+def require_tracked(policy: Policy) -> None:
+    """Every listed env file is tracked by git: its values go into the committed bake file.
+
+    An ignored or untracked env file differs from checkout to checkout (and often holds a
+    developer's tokens), so the output would too.
+    """
+    from bakegen.git import file_states
+
+    files = list(dict.fromkeys(policy.env_files))
+    existing = [name for name in files if (policy.root / name).is_file()]
+    states = file_states(policy.root, existing)
+    for name in existing:
+        state = states[name]
+        if state == "tracked":
+            continue
+        index = policy.env_files.index(name)
+        at = policy_location(policy, "compose", "env_files", index)
+        shown = display_path(policy.root / name)
+        reason, fix = {
+            "ignored": ("git ignores it", "remove it from compose.env_files (list a committed file without secrets instead)"),
+            "untracked": ("git does not track it", f"commit it (git add {shown}) or remove it from compose.env_files"),
+            "outside": ("it is not in a git repository", "commit it to the project's git repository or remove it from compose.env_files"),
+        }[state]
+        raise UserError(
+            f"env file {shown} is listed in compose.env_files, but {reason}: its values would make the "
+            f"bake file differ per checkout; {fix}",
+            at,
+        )
 
 
 def _byte_location(data: bytes, offset: int, shown: str) -> Location:

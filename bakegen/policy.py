@@ -59,6 +59,7 @@ class Policy:
     compose_files: tuple[str, ...] = ()
     project: str | None = None
     env_files: tuple[str, ...] = ()
+    allow_credentials: tuple[str, ...] = ()  # env-file variables whose values may be carried although they look secret
     output_json: str = "docker-bake.json"
     output_hcl: str | None = None
     include: tuple[str, ...] = ("*",)
@@ -211,7 +212,8 @@ def parse_policy(document: Any, path: Path, display_path: str) -> Policy:
 
     if "compose" in top:
         compose = reader.mapping(
-            top["compose"], "compose", ("files", "project", "env_files"), reader.location(top, "compose")
+            top["compose"], "compose", ("files", "project", "env_files", "allow_credentials"),
+            reader.location(top, "compose"),
         )
         if "files" in compose:
             values["compose_files"] = reader.strings(compose, "files", "compose.files")
@@ -219,6 +221,8 @@ def parse_policy(document: Any, path: Path, display_path: str) -> Policy:
             values["project"] = _project_name(reader, compose)
         if "env_files" in compose:
             values["env_files"] = reader.strings(compose, "env_files", "compose.env_files")
+        if "allow_credentials" in compose:
+            values["allow_credentials"] = reader.strings(compose, "allow_credentials", "compose.allow_credentials")
 
     if "output" in top:
         output = reader.mapping(top["output"], "output", ("json", "hcl"), reader.location(top, "output"))

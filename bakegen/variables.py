@@ -22,6 +22,7 @@ class VariableDefault:
 
     text: str | None
     references: frozenset[str] = frozenset()
+    origin: Location | None = None  # the env file line that sets it (the last one, as compose reads)
 
 
 @dataclass

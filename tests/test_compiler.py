@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitrepo import track
 
 from bakegen.errors import UserError
 from bakegen.pipeline import compile_policy
@@ -27,6 +28,9 @@ def compile_compose(tmp_path: Path, compose: str, policy: str = POLICY, files: d
     for name, text in (files or {}).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
+    env_files = [name for name in (files or {}) if name.endswith(".env")]
+    if env_files:
+        track(tmp_path, *env_files)  # a listed env file must be tracked by git
     return compile_policy(load_policy(tmp_path / "bakegen.yaml", "bakegen.yaml"))
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from gitrepo import track
 from hostile_cases import CASES, COMPOSE, POLICY, PROJECT, Case
 from limits import HANG_SECONDS, clean_env, run_limited
 
@@ -121,6 +122,9 @@ def test_hostile_input(
     before = (project / BAKE).read_bytes() if (project / BAKE).is_file() else None
     for name, content in case.files.items():
         _write(project, name, content)
+    env_files = [name for name, content in case.files.items() if name.endswith(".env") and content is not None]
+    if env_files:
+        track(project, *env_files)  # a listed env file must be tracked by git
     run = run_child(project, case.args) if case.limited else run_main(project, case.args, monkeypatch, capsys)
 
     assert (run.exit, _stderr_line(run)) == (case.exit, case.stderr)

@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from gitrepo import track
 
 from bakegen.cli import main
 
@@ -92,6 +93,7 @@ def test_init_lists_override_and_env_file(tmp_path: Path, monkeypatch: pytest.Mo
     project = make_project(tmp_path / "proj", compose_name="docker-compose.yml")
     (project / "docker-compose.override.yml").write_text("services:\n  web:\n    build:\n      target: dev\n")
     (project / ".env").write_text("TAG=1.2.3\nVERSION=7\n")
+    track(project, ".env")  # only a committed .env is listed
     monkeypatch.chdir(project)
     assert run_cli(capsys, "init")[0] == 0
     policy = validate_schema(project / "bakegen.yaml")
@@ -328,6 +330,7 @@ def test_project_name_from_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     # compose prefers COMPOSE_PROJECT_NAME from .env to the directory's name.
     project = make_project(tmp_path / "checkout")
     (project / ".env").write_text("COMPOSE_PROJECT_NAME=shop\n")
+    track(project, ".env")
     monkeypatch.chdir(project)
     assert run_cli(capsys, "init")[0] == 0
     assert validate_schema(project / "bakegen.yaml")["compose"]["project"] == "shop"

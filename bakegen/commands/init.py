@@ -39,6 +39,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 class Scaffold:
     text: str  # the policy file's text
     policy: Policy  # the same, parsed
+    notes: tuple[str, ...] = ()  # what init chose not to do, and why
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def run(config: str, *, force: bool, ci: str | None, pre_commit: bool) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
     # All or nothing, through temp files and renames, as render writes its outputs.
     write_all([(path, content, display_path(path)) for path, content, _ in writes])
+    for note in scaffold.notes:
+        print(f"bakegen: {note}", file=sys.stderr)
     for path, _, _ in writes:
         print(f"bakegen: wrote {display_path(path)}", file=sys.stderr)
     sys.stdout.write(entry)
@@ -106,7 +109,21 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
             f"(looked for {', '.join(DEFAULT_FILES)}); run 'bakegen init' next to the compose file"
         )
     found += [name for name in OVERRIDE_FILES if (directory / name).is_file()][:1]
-    env_files = (".env",) if (directory / ".env").is_file() else ()
+    env_files: tuple[str, ...] = ()
+    notes: list[str] = []
+    if (directory / ".env").is_file():
+        # Only a committed .env is listed: its values go into the committed bake file, and an
+        # ignored or untracked one is a developer's (often with tokens in it).
+        from bakegen.git import file_states
+
+        state = file_states(directory, [".env"])[".env"]
+        if state == "tracked":
+            env_files = (".env",)
+        else:
+            reason = {"ignored": "git ignores it", "untracked": "git does not track it",
+                      "outside": "this is not a git repository"}[state]
+            notes.append(f"not listing .env in compose.env_files: {reason}, and its values would "
+                         "be written into the committed bake file")
 
     draft = Policy(path=policy_path, compose_files=tuple(found), env_files=env_files)
     project, _ = load_compose(draft)
@@ -148,7 +165,7 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
     from bakegen.pipeline import compile_policy
 
     compile_policy(policy)
-    return Scaffold(text, policy)
+    return Scaffold(text, policy, tuple(notes))
 
 
 def _env_project_name(directory: Path) -> str | None:

@@ -1,0 +1,65 @@
+"""No secret reaches the committed bake file through an env file's value.
+
+The env files a policy lists become bake variable defaults, written into the committed
+file. A value there for a build secret's variable, or for a variable whose name says it
+holds a credential, would publish it with the repository; the compiler refuses, unless the
+policy names the variable in ``compose.allow_credentials``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bakegen.errors import UserError
+from bakegen.variables import VariableDefault
+
+# Anywhere in the name (NPM_TOKEN, AUTHTOKEN, DB_PASSWORD, CLIENT_SECRET, PRIVATE_KEY_PEM);
+# as a whole word between `_`, `-` or `.` (BASIC_AUTH, AUTH_HEADER, but not AUTHOR); or the
+# last word (SSH_KEY, API_KEY, but not KEYCLOAK_URL).
+_ANYWHERE = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY", re.IGNORECASE)
+_WORDS = frozenset({"AUTH", "PASS", "PWD", "CREDS", "COOKIE"})
+_LAST_WORDS = frozenset({"KEY", "KEYS"})
+
+
+def looks_like_credential(name: str) -> bool:
+    if _ANYWHERE.search(name):
+        return True
+    words = [word.upper() for word in re.split(r"[_.\-]+", name) if word]
+    if name.upper() == "PWD":  # the shell's working directory, not a password
+        return False
+    return bool(_WORDS.intersection(words)) or (len(words) > 1 and words[-1] in _LAST_WORDS)
+
+
+def secret_variables(project: Any) -> set[str]:
+    """Variables the compose project's secrets read (``secrets: x: environment: NAME``)."""
+    names = set()
+    for definition in (getattr(project, "secrets", None) or {}).values():
+        if isinstance(definition, Mapping) and isinstance(definition.get("environment"), str):
+            names.add(definition["environment"])
+    return names
+
+
+def refuse_carried_credentials(
+    project: Any, allowed: tuple[str, ...], defaults: Mapping[str, VariableDefault], bake: Mapping[str, Any]
+) -> None:
+    """Stop when the compiled file carries an env-file value of a secret or credential-like variable."""
+    secrets = secret_variables(project)
+    declared = bake.get("variable", {})
+    for name in sorted(declared):
+        default = defaults.get(name)
+        if default is None or default.text in (None, "") or default.origin is None or name in allowed:
+            continue
+        if name in secrets:
+            why = "is the variable of a build secret"
+        elif looks_like_credential(name):
+            why = "looks like a credential"
+        else:
+            continue
+        raise UserError(
+            f"{name} {why}; its value here would be written into the committed bake file: move it "
+            f"out of this file (set it in the environment, or in an env file compose.env_files does "
+            f"not list), or add {name} to compose.allow_credentials if it is not secret",
+            default.origin,
+        )

@@ -1,0 +1,223 @@
+"""Day-one trust (issue 10): the scenarios a new user hit, replayed from temp git repositories.
+
+No secret reaches the committed file; every developer gets the same bytes; init reads the
+default branch from git and never clobbers; the generated CI installs what the README says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from gitrepo import commit_all, git, init_repository, track
+
+from bakegen.cli import main
+from bakegen.credentials import looks_like_credential
+
+COMPOSE = """\
+name: shop
+services:
+  api:
+    image: ghcr.io/acme/api:latest
+    build:
+      context: ./api
+      args:
+        NPM_TOKEN: ${NPM_TOKEN}
+        VERSION: ${VERSION:-1}
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def make_shop(directory: Path, compose: str = COMPOSE) -> Path:
+    init_repository(directory)
+    (directory / "compose.yaml").write_text(compose)
+    (directory / "api").mkdir()
+    (directory / "api" / "Dockerfile").write_text("FROM alpine:3.20\n")
+    return directory
+
+
+# --- 1. no secret reaches the committed file ------------------------------------------------
+
+def test_init_leaves_out_an_ignored_env_file_and_the_token_stays_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop")
+    (project / ".gitignore").write_text(".env\n")
+    (project / ".env").write_text("NPM_TOKEN=npm_developer_secret\n")
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "init")
+    assert (code, out) == (0, "")
+    assert err.splitlines()[0] == (
+        "bakegen: not listing .env in compose.env_files: git ignores it, and its values would be "
+        "written into the committed bake file"
+    )
+    assert "env_files" not in yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]
+    assert run(capsys, "render")[0] == 0
+    bake = (project / "docker-bake.json").read_text()
+    assert "npm_developer_secret" not in bake
+    assert json.loads(bake)["variable"]["NPM_TOKEN"] == {"default": None}
+
+
+def test_init_outside_a_git_repository_lists_no_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "shop"
+    project.mkdir()
+    (project / "compose.yaml").write_text("name: shop\nservices:\n  api:\n    build: .\n")
+    (project / ".env").write_text("VERSION=2\n")
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, "init")
+    assert code == 0
+    assert err.splitlines()[0] == (
+        "bakegen: not listing .env in compose.env_files: this is not a git repository, and its "
+        "values would be written into the committed bake file"
+    )
+    assert "env_files" not in yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]
+
+
+POLICY_WITH_ENV = "version: 1\ncompose:\n  files: [compose.yaml]\n  env_files: [.env]\n"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("ignored", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git ignores it: "
+                    "its values would make the bake file differ per checkout; remove it from compose.env_files "
+                    "(list a committed file without secrets instead)"),
+        ("untracked", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git does not "
+                      "track it: its values would make the bake file differ per checkout; commit it (git add .env) "
+                      "or remove it from compose.env_files"),
+        ("outside", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but it is not in a "
+                    "git repository: its values would make the bake file differ per checkout; commit it to the "
+                    "project's git repository or remove it from compose.env_files"),
+    ],
+)
+def test_a_listed_env_file_must_be_tracked(
+    setup: str, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "shop"
+    if setup == "outside":
+        project.mkdir()
+        (project / "compose.yaml").write_text(COMPOSE)
+    else:
+        make_shop(project)
+    if setup == "ignored":
+        (project / ".gitignore").write_text(".env\n")
+    (project / ".env").write_text("VERSION=2\n")
+    (project / "bakegen.yaml").write_text(POLICY_WITH_ENV)
+    monkeypatch.chdir(project)
+    for command in (["render"], ["check"], ["render", "--stdout"]):
+        code, out, err = run(capsys, *command)
+        assert (code, out, err) == (2, "", message + "\n")
+    assert not (project / "docker-bake.json").exists()
+    code, out, _ = run(capsys, "validate")
+    assert (code, out) == (1, message.replace(": error: ", ": error: ", 1) + " [compile]\n")
+
+
+def test_render_refuses_a_committed_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop")
+    (project / ".env").write_text("VERSION=2\nNPM_TOKEN=npm_developer_secret\n")
+    (project / "bakegen.yaml").write_text(POLICY_WITH_ENV)
+    track(project, ".env")
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "render")
+    assert (code, out) == (2, "")
+    assert err == (
+        ".env:2:1: error: NPM_TOKEN looks like a credential; its value here would be written into the "
+        "committed bake file: move it out of this file (set it in the environment, or in an env file "
+        "compose.env_files does not list), or add NPM_TOKEN to compose.allow_credentials if it is not secret\n"
+    )
+    assert not (project / "docker-bake.json").exists()
+    # Allowed by name: carried as the default.
+    (project / "bakegen.yaml").write_text(POLICY_WITH_ENV + "  allow_credentials: [NPM_TOKEN]\n")
+    assert run(capsys, "render")[0] == 0
+    assert json.loads((project / "docker-bake.json").read_text())["variable"]["NPM_TOKEN"] == {
+        "default": "npm_developer_secret"
+    }
+
+
+def test_render_refuses_the_value_of_a_build_secret_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compose = (
+        "name: shop\nservices:\n  api:\n    build:\n      context: ./api\n      secrets: [npm]\n"
+        "      args:\n        REGISTRY_LOGIN: ${REGISTRY_LOGIN}\n"
+        "secrets:\n  npm:\n    environment: REGISTRY_LOGIN\n"
+    )
+    project = make_shop(tmp_path / "shop", compose)
+    (project / ".env").write_text("REGISTRY_LOGIN=someone:hunter2\n")
+    (project / "bakegen.yaml").write_text(POLICY_WITH_ENV)
+    track(project, ".env")
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, "render")
+    assert code == 2
+    assert err.startswith(".env:1:1: error: REGISTRY_LOGIN is the variable of a build secret; its value here ")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("NPM_TOKEN", True), ("GITHUB_TOKEN", True), ("AUTHTOKEN", True), ("DB_PASSWORD", True),
+        ("MYSQL_PASSWD", True), ("CLIENT_SECRET", True), ("AWS_SECRET_ACCESS_KEY", True),
+        ("PRIVATE_REGISTRY", True), ("SSH_KEY", True), ("API_KEY", True), ("BASIC_AUTH", True),
+        ("AUTH_HEADER", True), ("DOCKER_CREDENTIALS", True), ("npm_token", True),
+        ("AUTHOR", False), ("KEYCLOAK_URL", False), ("TAG", False), ("VERSION", False), ("KEY", False),
+        ("PWD", False), ("COMPOSE_PROJECT_NAME", False), ("MONKEY", False),
+    ],
+)
+def test_credential_names(name: str, expected: bool) -> None:
+    assert looks_like_credential(name) is expected
+
+
+# --- 2. same bytes for every developer ------------------------------------------------------
+
+def test_every_developers_env_gives_the_same_bytes_and_a_fresh_clone_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop")
+    (project / ".gitignore").write_text(".env\n")
+    (project / ".env").write_text("NPM_TOKEN=alice\nVERSION=3\n")
+    monkeypatch.chdir(project)
+    assert run(capsys, "init")[0] == 0
+    assert run(capsys, "render")[0] == 0
+    commit_all(project)
+    alice = (project / "docker-bake.json").read_bytes()
+    (project / ".env").write_text("NPM_TOKEN=bob\nVERSION=4\n")
+    assert run(capsys, "check")[0] == 0
+    # A fresh checkout has no .env at all.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    assert not (clone / ".env").exists()
+    monkeypatch.chdir(clone)
+    code, out, err = run(capsys, "check")
+    assert (code, out, err) == (0, "", "")
+    assert (clone / "docker-bake.json").read_bytes() == alice
+
+
+def test_absolute_paths_are_kept_as_written_and_linted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text("FROM alpine:3.20\n")
+    compose = f"name: shop\nservices:\n  api:\n    build:\n      context: {outside}\n"
+    project = make_shop(tmp_path / "shop", compose)
+    (project / "bakegen.yaml").write_text("version: 1\n")
+    monkeypatch.chdir(project)
+    code, out, _ = run(capsys, "render", "--stdout")
+    assert code == 0
+    assert json.loads(out)["target"]["api"]["context"] == str(outside)
+    code, out, _ = run(capsys, "validate")
+    assert (code, out) == (0, (
+        f"compose.yaml:3:3: warning: build context of 'api' is the absolute path '{outside}', which exists on "
+        "this machine only; use a path relative to the compose file [machine-specific-path]\n"
+    ))

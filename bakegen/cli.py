@@ -11,6 +11,8 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from bakegen import __version__
 from bakegen.errors import UserError
@@ -42,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bakegen {__version__}")
+    parser.add_argument("-c", "--config", metavar="FILE", dest="global_config", default=None,
+                        help="policy file, before the command (default: bakegen.yaml here or in a parent directory)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -50,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if name not in ("schema",):
-            sub.add_argument("-c", "--config", metavar="FILE", default="bakegen.yaml",
-                             help="policy file (default: bakegen.yaml in the current directory)")
+            where = "in the current directory" if name == "init" else "here or in the nearest parent directory"
+            sub.add_argument("-c", "--config", metavar="FILE", default=None,
+                             help=f"policy file (default: bakegen.yaml {where})")
         return sub
 
     render = command("render", "write the bake file(s) named in the policy")
@@ -69,7 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     init = command("init", "scaffold bakegen.yaml from the compose project here")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
     init.add_argument("--ci", choices=["github"], help="also write a CI workflow")
-    init.add_argument("--pre-commit", action="store_true", help="print a .pre-commit-config.yaml entry")
+    init.add_argument("--pre-commit", action="store_true",
+                      help="write .pre-commit-config.yaml with bakegen's hook (or print the entry to add)")
+    init.add_argument("-f", "--file", action="append", default=[], metavar="FILE", dest="files",
+                      help="compose file to scaffold from (repeatable; default: COMPOSE_FILE, else compose's discovery)")
+    init.add_argument("--hook-repo", metavar="URL",
+                      help="git URL of bakegen for the pre-commit hook (default: where this bakegen was installed from)")
     targets = command("targets", "list targets and groups")
     targets.add_argument("--json", action="store_true", help="machine-readable output")
     affected = command("affected", "list the targets whose build inputs changed between two commits")
@@ -142,8 +152,41 @@ def _error_line(text: str) -> None:
     print(_CONTROL.sub(_escape, text), file=sys.stderr)
 
 
+def _config(args: argparse.Namespace) -> str:
+    """The policy file: ``COMMAND -c FILE``, else ``-c FILE COMMAND``, else found upward from here.
+
+    As git and compose do, the nearest ``bakegen.yaml`` in this directory or a parent is used;
+    ``init`` creates one here.
+    """
+    from bakegen.policy import DEFAULT_POLICY_FILE
+
+    given = getattr(args, "config", None) or args.global_config
+    if given is not None:
+        return str(given)
+    if args.command != "init":
+        here = Path.cwd()
+        for directory in (here, *here.parents):
+            candidate = directory / DEFAULT_POLICY_FILE
+            if candidate.is_file():
+                return str(candidate) if directory != here else DEFAULT_POLICY_FILE
+    return DEFAULT_POLICY_FILE
+
+
+def _compose_choice(args: argparse.Namespace) -> Any:
+    """``init -f``, else compose's own ``COMPOSE_FILE`` (and ``COMPOSE_PROJECT_NAME``)."""
+    from bakegen.commands.init import ComposeChoice
+
+    files = list(args.files)
+    if not files and os.environ.get("COMPOSE_FILE"):
+        separator = os.environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+        files = [name for name in os.environ["COMPOSE_FILE"].split(separator) if name]
+    return ComposeChoice(tuple(files), os.environ.get("COMPOSE_PROJECT_NAME") or None)
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     command = args.command
+    if command != "schema":
+        args.config = _config(args)
     if command in ("render", "check"):
         from bakegen.commands import render
 
@@ -160,7 +203,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "init":
         from bakegen.commands import init
 
-        return init.run(args.config, force=args.force, ci=args.ci, pre_commit=args.pre_commit)
+        return init.run(args.config, force=args.force, ci=args.ci, pre_commit=args.pre_commit,
+                        compose=_compose_choice(args), hook_repo=args.hook_repo)
     if command == "targets":
         from bakegen.commands import targets
 

@@ -199,6 +199,21 @@ def machine_specific_paths(context: LintContext) -> Iterator[Problem]:
                 )
 
 
+def default_branch_exists(context: LintContext) -> Iterator[Problem]:
+    """Pushes to the default branch seed the cache (and `export: default-branch` exports only there)."""
+    from bakegen.git import branch_exists
+
+    name = context.policy.cache.default_branch
+    if branch_exists(context.policy.root, name) is False:
+        yield Problem(
+            context.policy_location("cache", "default_branch"),
+            "warning",
+            f"default branch '{name}' does not exist in this git repository; set cache.default_branch "
+            "to the repository's default branch (and the branch the workflow's `on: push` names)",
+            "default-branch-missing",
+        )
+
+
 def bake_run_directory(context: LintContext) -> Iterator[Problem]:
     parent = Path(context.policy.output_json).parent
     if parent != Path("."):
@@ -260,6 +275,7 @@ RULES = (
     unlisted_env_file,
     missing_paths,
     machine_specific_paths,
+    default_branch_exists,
     bake_run_directory,
     policy_variable_shadows_compose,
     unsupported_build_keys,

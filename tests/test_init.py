@@ -14,7 +14,9 @@ import pytest
 import yaml
 from gitrepo import track
 
+from bakegen import __version__
 from bakegen.cli import main
+from bakegen.commands.init import PRE_COMMIT_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schema" / "bakegen.schema.json").read_text())
@@ -143,6 +145,7 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path, monkeypatch: pytest.
 
     code, _, err = run_cli(capsys, "init", "--force")
     assert code == 0, err
+    assert "bakegen: overwrote bakegen.yaml\n" in err
     validate_schema(project / "bakegen.yaml")
 
 
@@ -191,29 +194,43 @@ def test_invalid_compose_writes_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert not (project / "bakegen.yaml").exists()
 
 
-def test_pre_commit_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_pre_commit_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
     project = make_project(tmp_path / "p")
     monkeypatch.chdir(project)
-    code, out, _ = run_cli(capsys, "init", "--pre-commit")
-    assert code == 0
-    assert "placeholder" in out
-    entry = yaml.safe_load(out)["repos"][0]
-    assert entry["rev"].startswith("v")
-    assert [hook["id"] for hook in entry["hooks"]] == ["bakegen-render"]
-    assert "args" not in entry["hooks"][0]
+    code, out, err = run_cli(capsys, "init", "--pre-commit")
+    assert (code, out) == (0, "")
+    assert err.splitlines()[:2] == ["bakegen: wrote bakegen.yaml", "bakegen: wrote .pre-commit-config.yaml"]
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    # The editable install of this checkout: the project's repository, at this version's tag.
+    assert config == {"repos": [{
+        "repo": "https://github.com/bakegen/bakegen",
+        "rev": f"v{__version__}",
+        "hooks": [{"id": "bakegen-render"}],
+    }]}
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert "bakegen-render" in {hook["id"] for hook in hooks}
 
 
-def test_pre_commit_entry_names_a_policy_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_pre_commit_config_names_a_policy_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / ".git").mkdir()  # hooks run from the repository's root
     make_project(tmp_path / "deploy")
     monkeypatch.chdir(tmp_path / "deploy")
-    code, out, _ = run_cli(capsys, "init", "--pre-commit")
+    code, _, _ = run_cli(capsys, "init", "--pre-commit", "--hook-repo", "https://git.example.com/tools/bakegen.git")
     assert code == 0
-    assert yaml.safe_load(out)["repos"][0]["hooks"][0]["args"] == ["-c", "deploy/bakegen.yaml"]
+    (entry,) = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text())["repos"]
+    assert entry["repo"] == "https://git.example.com/tools/bakegen.git"
+    assert entry["hooks"][0]["args"] == ["-c", "deploy/bakegen.yaml"]
+
+
+def test_repository_url_is_declared_once() -> None:
+    # init's fallback hook source, the package metadata and the README name one repository.
+    from bakegen.commands.init import REPOSITORY
+
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert f'Repository = "{REPOSITORY}"' in pyproject
+    assert REPOSITORY in (REPO / "README.md").read_text()
 
 
 def test_hook_manifest_files_pattern() -> None:
@@ -272,13 +289,15 @@ def test_workflow_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     checkout = index(lambda s: s.get("uses", "").startswith("actions/checkout@"))
     python = index(lambda s: s.get("uses", "").startswith("actions/setup-python@"))
     install = index(lambda s: "pip install" in s.get("run", ""))
-    check = index(lambda s: s.get("run") == "bakegen check")
+    check = index(lambda s: s.get("run") == "pre-commit run bakegen-render --all-files --show-diff-on-failure")
     buildx = index(lambda s: s.get("uses", "").startswith("docker/setup-buildx-action@"))
     bake = index(lambda s: s.get("uses", "").startswith("docker/bake-action@"))
     up = index(lambda s: "up --no-build --wait" in s.get("run", ""))
     assert checkout < python < install < check < buildx < bake < up
     assert steps[checkout]["with"]["persist-credentials"] is False
-    assert re.fullmatch(r'python -m pip install "bakegen==[0-9][^"]*"', steps[install]["run"])
+    # bakegen comes from the hook .pre-commit-config.yaml pins; pre-commit is pinned itself.
+    assert steps[install]["run"] == f'python -m pip install "pre-commit=={PRE_COMMIT_VERSION}"'
+    assert "working-directory" not in steps[check]  # hooks run from the repository's root
     assert steps[bake]["with"] == {"source": ".", "files": "docker-bake.json"}
     assert steps[up]["run"] == "docker compose -f compose.yaml -p repo up --no-build --wait"
     # Every action pinned to a full commit SHA, its version in a comment.
@@ -295,8 +314,10 @@ def test_workflow_for_a_project_in_a_subdirectory(tmp_path: Path, monkeypatch: p
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     path = write_workflow(tmp_path, monkeypatch, capsys, subdirectory="deploy/app")
     steps = yaml.safe_load(path.read_text())["jobs"]["bake"]["steps"]
-    check = next(step for step in steps if step.get("run") == "bakegen check")
-    assert check["working-directory"] == "deploy/app"
+    up = next(step for step in steps if "up --no-build" in step.get("run", ""))
+    assert up["working-directory"] == "deploy/app"
+    hook = yaml.safe_load((path.parent.parent.parent / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
+    assert hook == {"id": "bakegen-render", "args": ["-c", "deploy/app/bakegen.yaml"]}
     bake = next(step for step in steps if step.get("uses", "").startswith("docker/bake-action@"))
     assert bake["with"] == {"source": "./deploy/app", "files": "docker-bake.json"}
     lint_workflow(path)

@@ -70,7 +70,7 @@ def test_installed_wheel_finds_schema_and_templates(tmp_path: Path) -> None:
     (project / ".git").mkdir()  # the workflow goes to the repository's root
     init = run([str(bakegen), "init", "--ci", "github", "--pre-commit"], cwd=project)
     assert init.returncode == 0, init.stderr
-    assert "bakegen-render" in init.stdout
+    assert "bakegen-render" in (project / ".pre-commit-config.yaml").read_text()
     assert (project / "bakegen.yaml").is_file()
     assert "actions/checkout@" in (project / ".github" / "workflows" / "bakegen.yml").read_text()
 

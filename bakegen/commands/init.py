@@ -27,6 +27,12 @@ from bakegen.pipeline import display_path
 from bakegen.policy import DEFAULT_POLICY_FILE, Policy
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "bakegen.yml"
+PRE_COMMIT_CONFIG = Path(".pre-commit-config.yaml")
+# bakegen's own repository: the hook's default source (the `Repository` URL in pyproject.toml
+# says the same; a test checks they agree).
+REPOSITORY = "https://github.com/bakegen/bakegen"
+# The pre-commit the generated workflow installs to run the hook (its own pinned version).
+PRE_COMMIT_VERSION = "4.7.0"
 OUTPUT_JSON = "docker-bake.json"
 
 # Text pasted into `run:` steps and hook arguments: file names and project names only ever
@@ -49,47 +55,145 @@ class _BuildService:
     implicit: str  # compose's name for it when it has no image:
 
 
-def run(config: str, *, force: bool, ci: str | None, pre_commit: bool) -> int:
+@dataclass(frozen=True)
+class ComposeChoice:
+    """Which compose files and project name to scaffold from: ``-f``/``COMPOSE_FILE``, ``COMPOSE_PROJECT_NAME``."""
+
+    files: tuple[str, ...] = ()  # as given (relative to the current directory); empty: discovery
+    project: str | None = None
+
+
+def run(
+    config: str,
+    *,
+    force: bool,
+    ci: str | None,
+    pre_commit: bool,
+    compose: ComposeChoice = ComposeChoice(),
+    hook_repo: str | None = None,
+) -> int:
     policy_path = Path(config)
     root = policy_path.parent
-    scaffold = scaffold_policy(policy_path)
-    writes: list[tuple[Path, bytes, str]] = [(policy_path, scaffold.text.encode("utf-8"), "policy file")]
+    repository = _repository_root(root)
+    writes: list[tuple[Path, bytes, str]] = []
+    notes: list[str] = []
+    # `init --ci github` / `--pre-commit` next to an existing policy add their own files and
+    # leave the policy alone (with --force too): --force only overwrites what the command writes.
+    adding = ci is not None or pre_commit
+    if adding and (policy_path.is_file() or policy_path.is_symlink()):
+        from bakegen.policy import load_policy
+
+        policy = load_policy(policy_path, display_path(policy_path))
+        notes.append(f"using the existing {display_path(policy_path)}")
+    else:
+        scaffold = scaffold_policy(policy_path, compose, default_branch=_default_branch(root))
+        policy = scaffold.policy
+        notes.extend(scaffold.notes)
+        writes.append((policy_path, scaffold.text.encode("utf-8"), "policy file"))
+    entry = ""
+    source = hook_source(hook_repo)
+    if pre_commit or ci == "github":
+        # The generated CI runs the pre-commit hook at the rev this file pins: one version.
+        config_path = repository / PRE_COMMIT_CONFIG
+        entry = render_pre_commit(policy_path, repository, source)
+        if not (config_path.exists() or config_path.is_symlink()):
+            writes.append((config_path, entry.encode("utf-8"), "pre-commit config"))
+            entry = ""
+        elif _has_bakegen_hook(config_path):
+            notes.append(f"{display_path(config_path)} already runs bakegen's hook; left as it is")
+            entry = ""
+        else:
+            notes.append(f"{display_path(config_path)} exists and is left as it is: add the entry printed "
+                         "on stdout under its `repos:`" + (" (the workflow runs that hook)" if ci else ""))
     if ci == "github":
-        repository = _repository_root(root)
-        workflow = render_workflow(scaffold.policy, repository)
+        workflow = render_workflow(policy, repository)
         writes.append((repository / WORKFLOW_PATH, workflow.encode("utf-8"), "workflow file"))
-    entry = render_pre_commit(policy_path, _repository_root(root)) if pre_commit else ""
-    # Every refusal comes before any write: `init --ci github` next to an existing policy must
-    # not leave a workflow behind.
-    for path, _, kind in writes:
-        _check_target(path, kind, force)
+    # Every refusal comes before any write: `init --ci github` next to an existing workflow must
+    # not leave a policy behind.
+    existing = {path for path, _, kind in writes if _check_target(path, kind, force)}
     from bakegen.output import write_all
 
     for path, _, _ in writes:
         path.parent.mkdir(parents=True, exist_ok=True)
     # All or nothing, through temp files and renames, as render writes its outputs.
     write_all([(path, content, display_path(path)) for path, content, _ in writes])
-    for note in scaffold.notes:
+    for note in notes:
         print(f"bakegen: {note}", file=sys.stderr)
     for path, _, _ in writes:
-        print(f"bakegen: wrote {display_path(path)}", file=sys.stderr)
+        print(f"bakegen: {'overwrote' if path in existing else 'wrote'} {display_path(path)}", file=sys.stderr)
     sys.stdout.write(entry)
     shown = display_path(policy_path)
     option = "" if shown == DEFAULT_POLICY_FILE else f" -c {shlex.quote(shown)}"
-    print(f"bakegen: next: bakegen render{option} && git add {shlex.quote(shown)} "
-          f"{shlex.quote(display_path(root / OUTPUT_JSON))}", file=sys.stderr)
+    added = dict.fromkeys([shown, display_path(root / policy.output_json), *(display_path(path) for path, _, _ in writes)])
+    print(f"bakegen: next: bakegen render{option} && git add {' '.join(shlex.quote(name) for name in added)}",
+          file=sys.stderr)
     return 0
 
 
-def _check_target(path: Path, kind: str, force: bool) -> None:
+def _check_target(path: Path, kind: str, force: bool) -> bool:
+    """Refuse to replace ``path`` without --force; True when it exists (and will be overwritten)."""
     shown = display_path(path)
     if path.is_dir():
         raise UserError(f"{kind} path is a directory; expected a file", Location(shown))
-    if (path.exists() or path.is_symlink()) and not force:
+    exists = path.exists() or path.is_symlink()
+    if exists and not force:
         raise UserError(f"{kind} already exists; use --force to overwrite", Location(shown))
+    return exists
 
 
-def scaffold_policy(policy_path: Path) -> Scaffold:
+def _has_bakegen_hook(config_path: Path) -> bool:
+    try:
+        text = config_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"\bid:\s*['\"]?bakegen-(render|check)\b", text) is not None
+
+
+def _default_branch(directory: Path) -> str:
+    from bakegen.git import default_branch
+
+    return default_branch(directory) or "main"
+
+
+@dataclass(frozen=True)
+class HookSource:
+    repo: str  # the git URL pre-commit clones
+    rev: str  # the release tag: "v" + bakegen's version
+
+
+def hook_source(repo: str | None = None) -> HookSource:
+    """Where the pre-commit hook (and so the generated CI) gets bakegen: one place, one version.
+
+    The rev is this bakegen's release tag (``v`` + its version: the tag scheme of the release
+    workflow). The repository is ``--hook-repo`` if given, else the git URL this bakegen was
+    installed from (``pip install git+URL@vX``, recorded by pip as PEP 610 direct_url.json),
+    else the project's published repository (``Repository`` in its package metadata).
+    """
+    rev = f"v{__version__}"
+    if repo:
+        return HookSource(repo, rev)
+    from importlib import metadata
+
+    try:
+        distribution = metadata.distribution("bakegen")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return HookSource(REPOSITORY, rev)
+    direct = distribution.read_text("direct_url.json")
+    if direct:
+        try:
+            record = json.loads(direct)
+        except ValueError:
+            record = {}
+        if isinstance(record, dict) and isinstance(record.get("vcs_info"), dict) and record["vcs_info"].get("vcs") == "git":
+            return HookSource(str(record.get("url", REPOSITORY)), rev)
+    for value in distribution.metadata.get_all("Project-URL") or []:
+        label, _, url = value.partition(",")
+        if label.strip().lower() == "repository" and url.strip():
+            return HookSource(url.strip(), rev)
+    return HookSource(REPOSITORY, rev)
+
+
+def scaffold_policy(policy_path: Path, compose: ComposeChoice = ComposeChoice(), *, default_branch: str = "main") -> Scaffold:
     """The policy text for the compose project in ``policy_path``'s directory, checked to compile."""
     from bakegen.compose.loader import DEFAULT_FILES, OVERRIDE_FILES
     from bakegen.naming import normalize_project_name
@@ -98,27 +202,38 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
     from bakegen.yamlio import load_yaml
 
     root = policy_path.parent
-    directory = Path(os.path.abspath(root))
-    # compose's discovery, restricted to the policy's directory: compose also looks in the
-    # parents, but a policy whose compose files live above it would compile contexts and
-    # write the bake file away from the project, which `init` should not guess at.
-    found = [name for name in DEFAULT_FILES if (directory / name).is_file()][:1]
-    if not found:
-        raise UserError(
-            f"no compose file in {display_path(directory) if root != Path('.') else 'the current directory'} "
-            f"(looked for {', '.join(DEFAULT_FILES)}); run 'bakegen init' next to the compose file"
-        )
-    found += [name for name in OVERRIDE_FILES if (directory / name).is_file()][:1]
+    policy_dir = Path(os.path.abspath(root))
+    if compose.files:
+        for name in compose.files:
+            if not Path(name).is_file():
+                raise UserError(f"compose file not found: {name} (given with -f or COMPOSE_FILE)")
+        # compose's project directory is the first file's directory.
+        directory = Path(os.path.abspath(Path(compose.files[0]).parent))
+        found = [Path(os.path.relpath(os.path.abspath(name), policy_dir)).as_posix() for name in compose.files]
+    else:
+        directory = policy_dir
+        # compose's discovery, restricted to the policy's directory: compose also looks in the
+        # parents, but a policy whose compose files live above it would compile contexts and
+        # write the bake file away from the project, which `init` should not guess at.
+        found = [name for name in DEFAULT_FILES if (directory / name).is_file()][:1]
+        if not found:
+            raise UserError(
+                f"no compose file in {display_path(directory) if root != Path('.') else 'the current directory'} "
+                f"(looked for {', '.join(DEFAULT_FILES)}); run 'bakegen init' next to the compose file, "
+                "or name the files with -f"
+            )
+        found += [name for name in OVERRIDE_FILES if (directory / name).is_file()][:1]
     env_files: tuple[str, ...] = ()
     notes: list[str] = []
-    if (directory / ".env").is_file():
+    dotenv = directory / ".env"
+    if dotenv.is_file():
         # Only a committed .env is listed: its values go into the committed bake file, and an
         # ignored or untracked one is a developer's (often with tokens in it).
         from bakegen.git import file_states
 
         state = file_states(directory, [".env"])[".env"]
         if state == "tracked":
-            env_files = (".env",)
+            env_files = (Path(os.path.relpath(dotenv, policy_dir)).as_posix(),)
         else:
             reason = {"ignored": "git ignores it", "untracked": "git does not track it",
                       "outside": "this is not a git repository"}[state]
@@ -128,12 +243,20 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
     draft = Policy(path=policy_path, compose_files=tuple(found), env_files=env_files)
     project, _ = load_compose(draft)
     project_name: str | None = None
-    if project.name is None:
+    if compose.project:
+        # COMPOSE_PROJECT_NAME wins over `name:` for compose; written down like -p.
+        if normalize_project_name(compose.project) != compose.project:
+            raise UserError(
+                f"COMPOSE_PROJECT_NAME '{_CONTROL.sub('?', compose.project)}' is not a valid compose project "
+                "name; expected lower-case letters, digits, '-' and '_', starting with a letter or digit"
+            )
+        project_name = compose.project
+    elif project.name is None:
         # compose names the project after COMPOSE_PROJECT_NAME from .env if set, else after
         # the compose file's directory (the project directory), normalized the compose way;
         # written down so the image names of services without `image:` do not depend on
         # where the repository is checked out.
-        project_name = _env_project_name(directory) if env_files else None
+        project_name = _env_project_name(dotenv) if env_files else None
         project_name = project_name or normalize_project_name(directory.name)
         if not project_name:
             raise UserError(
@@ -157,6 +280,7 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
         project=project_name,
         env_files=list(env_files),
         output_json=OUTPUT_JSON,
+        default_branch=default_branch,
     )
     # The scaffold must be a policy `render` accepts and compiles; a failure here is the
     # compose project's (reported as render would report it), or a template bug.
@@ -168,12 +292,11 @@ def scaffold_policy(policy_path: Path) -> Scaffold:
     return Scaffold(text, policy, tuple(notes))
 
 
-def _env_project_name(directory: Path) -> str | None:
+def _env_project_name(path: Path) -> str | None:
     """A literal, valid COMPOSE_PROJECT_NAME in the project's .env (compose prefers it)."""
     from bakegen.dotenv import parse_env_file
     from bakegen.naming import normalize_project_name
 
-    path = directory / ".env"
     entries = parse_env_file(path.read_bytes().decode("utf-8-sig"), display_path(path))
     values = [entry.value for entry in entries if entry.name == "COMPOSE_PROJECT_NAME"]
     value = values[-1] if values else None
@@ -186,7 +309,6 @@ def render_workflow(policy: Policy, repository: Path) -> str:
     """The GitHub Actions workflow for ``policy`` in the git repository at ``repository``."""
     root = Path(os.path.abspath(policy.root))
     workdir = _plain(os.path.relpath(root, repository), "the project directory")
-    policy_args = _policy_args(policy.path, root)
     # The same files and project name as the policy: `compose up` must look for the images
     # under the names bake gave them.
     compose_args = "".join(f"-f {_plain(name, 'a compose file name')} " for name in policy.compose_files)
@@ -194,30 +316,25 @@ def render_workflow(policy: Policy, repository: Path) -> str:
         compose_args += f"-p {_plain(policy.project, 'the project name')} "
     text: str = _environment().get_template("github-workflow.yml.j2").render(
         version=__version__,
-        output_json=OUTPUT_JSON,
+        output_json=_plain(policy.output_json, "the output path"),
         default_branch=policy.cache.default_branch,
         workdir=Path(workdir).as_posix(),
         source="." if workdir == "." else f"./{Path(workdir).as_posix()}",
-        policy_args=policy_args,
         compose_args=compose_args,
+        pre_commit_version=PRE_COMMIT_VERSION,
     )
     return text
 
 
-def render_pre_commit(policy_path: Path, repository: Path) -> str:
-    """The `.pre-commit-config.yaml` entry; hooks run from the repository's root."""
+def render_pre_commit(policy_path: Path, repository: Path, source: HookSource | None = None) -> str:
+    """The `.pre-commit-config.yaml` with bakegen's hook; hooks run from the repository's root."""
+    source = source or hook_source()
     relative = Path(os.path.relpath(os.path.abspath(policy_path), repository)).as_posix()
     args = [] if relative == DEFAULT_POLICY_FILE else ["-c", _plain(relative, "the policy path")]
-    text: str = _environment().get_template("pre-commit-config.yaml.j2").render(version=__version__, policy_args=args)
+    text: str = _environment().get_template("pre-commit-config.yaml.j2").render(
+        version=__version__, policy_args=args, repo=source.repo, rev=source.rev
+    )
     return text
-
-
-def _policy_args(policy_path: Path, run_directory: Path) -> str:
-    """` -c FILE` when the policy is not ``bakegen.yaml`` in the directory commands run in."""
-    relative = Path(os.path.relpath(os.path.abspath(policy_path), os.path.abspath(run_directory))).as_posix()
-    if relative == DEFAULT_POLICY_FILE:
-        return ""
-    return f" -c {shlex.quote(_plain(relative, 'the policy path'))}"
 
 
 def _plain(text: str, what: str) -> str:

@@ -88,14 +88,6 @@ class BuildKeyMapper:
             return
         target["context"] = hcl.escape_template_literal(self._relative(raw.base_dir / raw_text))
 
-    @staticmethod
-    def _context_dir(build: YamlMap) -> Path | None:
-        """The local directory of a literal build context (None: remote or interpolated)."""
-        raw = build.get("context")
-        if not isinstance(raw, PathValue) or "$" in raw.raw or raw.raw.startswith("~"):
-            return None
-        return raw.base_dir / raw.raw
-
     @cached_property
     def _output_root(self) -> str:
         # Once per compile: resolve() makes a syscall per path component, and every target needs it.

@@ -120,6 +120,7 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repository = tmp_path_factory.mktemp("repo")
     git(repository, "init", "-q", "-b", "main")
     write(repository, FILES)
+    git(repository, "add", "-A")  # the listed env file must be tracked before render reads it
     assert main(["render", "-c", str(repository / "app" / "bakegen.yaml")]) == 0
     git(repository, "add", "-A")
     git(repository, "commit", "-q", "-m", "initial")

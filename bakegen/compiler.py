@@ -29,7 +29,8 @@ from bakegen.compose.model import PathValue
 from bakegen.errors import Location, UserError
 from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
-from bakegen.variables import Interpolator, VariableDefault, Variables, may_be_empty
+from bakegen.envfiles import VariableDefault
+from bakegen.variables import Interpolator, Variables, may_be_empty
 from bakegen.yamlio import location_at, location_of, location_or_whole
 
 __all__ = ["HEADER", "PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake"]
@@ -87,14 +88,10 @@ class Compiler:
         return normalize_project_name(directory.resolve().name) or "default"
 
     # -- services ---------------------------------------------------------------------------
-    def build_services(self) -> list[str]:
-        services = self.project.services
-        return sorted(name for name, spec in services.items() if "build" in spec.data)
-
     def selected_services(self) -> list[str]:
         overrides = dict(self.policy.services)
         chosen = []
-        for name in self.build_services():
+        for name in self.project.build_services():
             if not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.policy.include):
                 continue
             if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.policy.exclude):

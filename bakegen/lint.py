@@ -1,6 +1,8 @@
 """Lints over the combination of policy, compose project and compiled bake file.
 
-Each rule returns Problems; ``bakegen validate`` prints them in (file, line, column) order.
+A lint is a function of a ``LintContext`` returning Problems (listed in ``RULES``); ``pipeline``
+runs them for every command and ``problems.report`` prints them: ``validate`` reports all,
+``render`` and ``check`` print them too and stop on an error.
 """
 
 from __future__ import annotations
@@ -8,55 +10,42 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from bakegen.errors import Location
-from bakegen.pipeline import display_path
+from bakegen.compose.model import ComposeProject
+from bakegen.files import display_path
 from bakegen.policy import Policy
 from bakegen.problems import Problem
 
 
 class LintContext:
-    def __init__(self, policy: Policy, project: Any, bake: dict[str, Any]) -> None:
+    def __init__(self, policy: Policy, project: ComposeProject, bake: dict[str, Any]) -> None:
         self.policy = policy
         self.project = project
         self.bake = bake
-        self.policy_display = display_path(policy.path)
 
-    def policy_location(self, *path: Any) -> Location:
-        """Where the value at ``path`` was written, else its nearest written parent."""
-        from bakegen.yamlio import location_of, node_at, whole_location
-
-        node = self.policy.locations
-        location = whole_location(node, Location(self.policy_display, 1, 1))
-        for part in path:
-            location = location_of(node, part, location)
-            node = node_at(node, (part,))  # None once the path leaves the document
-        return location
+    def policy_location(self, *path: str | int) -> Location:
+        return self.policy.location(*path)
 
     def policy_key_location(self, section: str, key: str) -> Location:
-        from bakegen.yamlio import key_location_of, node_at
-
-        mapping = node_at(self.policy.locations, (section,))
-        return key_location_of(mapping, key, self.policy_location(section))
+        return self.policy.key_location(section, key)
 
     def service_location(self, name: str) -> Location:
-        spec = self.project.services[name]
-        location = getattr(spec, "location", None)
-        if isinstance(location, Location):
-            return location
-        files = getattr(self.project, "files", [])
-        return Location(display_path(Path(files[0])) if files else "compose.yaml", 1, 1)
+        return self.project.services[name].location
 
     def build_services(self) -> list[str]:
-        return sorted(name for name, spec in self.project.services.items() if "build" in spec.data)
+        return self.project.build_services()
 
 
-def lint(context: LintContext) -> list[Problem]:
+Lint = Callable[[LintContext], Iterable[Problem]]
+
+
+def run_lints(context: LintContext, rules: Iterable[Lint] | None = None) -> list[Problem]:
     problems: list[Problem] = []
-    for rule in RULES:
+    for rule in RULES if rules is None else rules:
         problems.extend(rule(context))
     return problems
 
@@ -145,9 +134,9 @@ def unknown_services(context: LintContext) -> Iterator[Problem]:
 
 
 def unlisted_env_file(context: LintContext) -> Iterator[Problem]:
-    from bakegen.pipeline import unlisted_dotenv
+    from bakegen.envfiles import unlisted_dotenv
 
-    found = unlisted_dotenv(context.policy, context.project, context.bake)
+    found = unlisted_dotenv(context.policy, context.project.project_directory, set(context.bake.get("variable", {})))
     if found is None:
         return
     path, names = found

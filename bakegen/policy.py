@@ -76,6 +76,35 @@ class Policy:
     def root(self) -> Path:
         return self.path.parent
 
+    # -- positions: where a value of the policy was written ------------------------------------
+    def written_at(self, *keys: str | int) -> Location | None:
+        """Where the value at ``keys`` (``"compose", "files", 0``) was written; None: a default."""
+        from bakegen.yamlio import location_at
+
+        return location_at(self.locations, keys)
+
+    def location(self, *keys: str | int) -> Location:
+        """Where the value at ``keys`` was written, else its nearest written parent."""
+        from bakegen.yamlio import location_of, node_at, whole_location
+
+        node = self.locations
+        location = whole_location(node, Location(self._display(), 1, 1))
+        for key in keys:
+            location = location_of(node, key, location)
+            node = node_at(node, (key,))  # None once the path leaves the document
+        return location
+
+    def key_location(self, section: str, key: str) -> Location:
+        """Where the key ``key`` of the mapping ``section`` was written."""
+        from bakegen.yamlio import key_location_of, node_at
+
+        return key_location_of(node_at(self.locations, (section,)), key, self.location(section))
+
+    def _display(self) -> str:
+        from bakegen.files import display_path
+
+        return display_path(self.path)
+
 
 class _Reader:
     """Walks the policy mapping, checking keys and types as it goes."""
@@ -178,18 +207,17 @@ def load_policy(path: Path, display_path: str) -> Policy:
     """Read and strictly parse a policy file. Raises UserError with file:line:col."""
     from bakegen.yamlio import load_yaml
 
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(
-            f"policy file not found: {display_path}; run 'bakegen init' to create one, or pass -c FILE"
-        ) from None
-    except IsADirectoryError:
-        raise UserError(f"policy path is a directory, expected a file: {display_path}") from None
-    except OSError as error:
-        raise UserError(f"cannot read policy file {display_path}: {error.strerror}") from None
+    data = read_policy_file(path, display_path)
     document = load_yaml(data, display_path)
     return parse_policy(document, path, display_path)
+
+
+def read_policy_file(path: Path, display_path: str) -> bytes:
+    from bakegen.files import read_file
+
+    return read_file(
+        path, "policy file", shown=display_path, hint="; run 'bakegen init' to create one, or pass -c FILE"
+    )
 
 
 def parse_policy(document: Any, path: Path, display_path: str) -> Policy:

@@ -1,10 +1,12 @@
-"""One problem type for every lint and schema finding, and the one line format they print in."""
+"""One problem type for every lint, schema and compile finding, and the one reporter that prints them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TextIO
 
-from bakegen.errors import Location
+from bakegen.errors import Location, UserError
 
 
 @dataclass(frozen=True, order=True)
@@ -12,12 +14,29 @@ class Problem:
     location: Location
     severity: str  # "error" | "warning"
     message: str
-    rule: str
+    rule: str  # "" for an input error (UserError): printed exactly as the error itself
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message} [{self.rule}]"
+        suffix = f" [{self.rule}]" if self.rule else ""
+        return f"{self.location}: {self.severity}: {self.message}{suffix}"
+
+    @classmethod
+    def from_error(cls, error: UserError, fallback: Location) -> Problem:
+        return cls(error.location or fallback, "error", error.message, "")
 
 
 def sort_key(problem: Problem) -> tuple[str, int, int, str]:
     location = problem.location
     return (location.path, location.line or 0, location.column or 0, problem.rule)
+
+
+def report(problems: Iterable[Problem], stream: TextIO) -> tuple[int, int]:
+    """Print problems one a line in (file, line, column) order; return (errors, warnings)."""
+    errors = warnings = 0
+    for problem in sorted(problems, key=sort_key):
+        print(problem, file=stream)
+        if problem.severity == "error":
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings

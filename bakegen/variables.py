@@ -12,17 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bakegen import hcl
+from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 
 _HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "else", "endif", "endfor"})
-
-@dataclass(frozen=True)
-class VariableDefault:
-    """An env-file value as a bake variable default: template text and the variables it reads."""
-
-    text: str | None
-    references: frozenset[str] = frozenset()
-    origin: Location | None = None  # the env file line that sets it (the last one, as compose reads)
 
 
 @dataclass

@@ -99,13 +99,72 @@ def test_render_warns_when_an_unlisted_env_changes_what_compose_builds(
         ".env": "TAG=1.0\nOTHER=x\n",
         "bakegen.yaml": "version: 1\ncache: {backend: none}\n",
     })
-    assert main(["render"]) == 0
-    assert capsys.readouterr().err == (
-        ".env: warning: compose reads TAG from this file, but compose.env_files does not list it, so the bake "
-        "file does not carry those values\nbakegen: wrote docker-bake.json\n"
-    )
-    assert main(["validate"]) == 0
-    assert capsys.readouterr().out == (
+    warning = (
         ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its TAG "
         "differ between compose and bake; list it (and commit it) or remove it [unlisted-env-file]\n"
     )
+    assert main(["render"]) == 0
+    assert capsys.readouterr().err == warning + "bakegen: wrote docker-bake.json\n"
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == warning
+
+
+# -- one verdict (issue 10 item 6): validate's errors stop render and check, same line --------
+
+def test_a_lint_error_stops_render_and_check_with_validates_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  web:\n    build: ./web\n",
+        "web/Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\nservices:\n  ghost: {skip: true}\n",
+    })
+    line = "bakegen.yaml:4:3: error: policy names service 'ghost', which the compose project does not define [unknown-service]\n"
+    assert main(["validate"]) == 1
+    assert capsys.readouterr() == (line, "bakegen: 1 error(s), 0 warning(s)\n")
+    stop = "bakegen: 1 error(s); nothing written (see 'bakegen validate')\n"
+    for command in (["render"], ["check"], ["render", "--check"], ["render", "--stdout"]):
+        assert main(command) == 2, command
+        assert capsys.readouterr() == ("", line + stop), command
+        assert not (project / "docker-bake.json").exists()
+
+
+def test_a_missing_dockerfile_stops_render(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  web:\n    build: ./web\n",
+        "web/README": "no Dockerfile here\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\n",
+    })
+    assert main(["render"]) == 2
+    assert capsys.readouterr().err == (
+        "compose.yaml:3:3: error: dockerfile 'Dockerfile' of 'web' does not exist in its context [missing-dockerfile]\n"
+        "bakegen: 1 error(s); nothing written (see 'bakegen validate')\n"
+    )
+
+
+def test_warnings_are_printed_by_render_and_check_in_validates_format(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  web:\n    build: .\n",
+        "Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\ntargets:\n  include: [web, nope]\n",
+    })
+    line = "bakegen.yaml:4:18: warning: targets.include pattern 'nope' matches no build service [glob-matches-nothing]\n"
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out == line
+    assert main(["render"]) == 0
+    assert capsys.readouterr() == ("", line + "bakegen: wrote docker-bake.json\n")
+    assert main(["check"]) == 0
+    assert capsys.readouterr() == ("", line)
+
+
+def test_a_compile_error_is_the_same_line_in_validate_and_render(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project, {
+        "compose.yaml": "name: p\nservices:\n  web:\n    build:\n      context: .\n      pull: maybe\n",
+        "Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\ncache: {backend: none}\n",
+    })
+    line = "compose.yaml:6:13: error: build.pull must be a boolean, got 'maybe'\n"
+    assert main(["validate"]) == 1
+    assert capsys.readouterr().out == line
+    assert main(["render"]) == 2
+    assert capsys.readouterr().err == line

@@ -14,7 +14,7 @@ from typing import Any
 
 from bakegen.errors import UserError
 from bakegen.naming import target_name
-from bakegen.pipeline import display_path
+from bakegen.files import display_path
 from bakegen.policy import Policy, load_policy
 
 _SHOWN_KEYS = ("tags", "cache-from", "cache-to", "output", "platforms", "dockerfile", "target", "args")

@@ -23,7 +23,7 @@ from typing import Any
 
 from bakegen import __version__
 from bakegen.errors import Location, UserError
-from bakegen.pipeline import display_path
+from bakegen.files import display_path
 from bakegen.policy import DEFAULT_POLICY_FILE, Policy
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "bakegen.yml"

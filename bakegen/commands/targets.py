@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from bakegen.pipeline import compile_policy, display_path
+from bakegen.files import display_path
+from bakegen.pipeline import compile_policy
 from bakegen.policy import load_policy
 
 

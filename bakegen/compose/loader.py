@@ -74,6 +74,7 @@ from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
 from bakegen.compose.normalize import Normalizer, check_merged, kind
 from bakegen.errors import Location, UserError
+from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
 
 __all__ = ["DEFAULT_FILES", "OVERRIDE_FILES", "ComposeProject", "PathValue", "ServiceSpec", "discover_files", "load_project"]
@@ -100,7 +101,7 @@ def load_project(
     loader = _ProjectLoader(static_env)
     model = loader.load_files(paths, directory, chain=[])
     if not model:
-        raise UserError("empty compose file", Location(_display(paths[0])))
+        raise UserError("empty compose file", Location(display_path(paths[0])))
     check_merged(model)
     model.pop("version", None)  # obsolete; compose only warns about it
     return _project(model, directory, loader)
@@ -116,7 +117,7 @@ def discover_files(directory: Path) -> list[Path]:
             return found[:1] + overrides[:1]
         if current.parent == current:
             raise UserError(
-                f"no compose file found in {_display(_absolute(directory))} or its parents "
+                f"no compose file found in {display_path(_absolute(directory))} or its parents "
                 f"(looked for {', '.join(DEFAULT_FILES)})"
             )
         current = current.parent
@@ -173,15 +174,8 @@ class _ProjectLoader:
 
     # -- files -----------------------------------------------------------------------------
     def read(self, path: Path, base_dir: Path, referenced_at: Location | None = None) -> list[YamlMap]:
-        display = _display(path)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise UserError(f"compose file not found: {display}", referenced_at) from None
-        except IsADirectoryError:
-            raise UserError(f"{display} is a directory, expected a compose file", referenced_at) from None
-        except OSError as error:
-            raise UserError(f"cannot read {display}: {error.strerror}", referenced_at) from None
+        display = display_path(path)
+        data = read_file(path, "compose file", referenced_at, shown=display)
         if path not in self.files:
             self.files.append(path)
         self.claim(display, referenced_at)
@@ -201,7 +195,7 @@ class _ProjectLoader:
         Relative paths resolve against ``working_dir``; ``include`` paths against
         ``include_dir`` (they differ only for an include with a ``project_directory``).
         """
-        merged = YamlMap(Location(_display(paths[0])))
+        merged = YamlMap(Location(display_path(paths[0])))
         for path in paths:
             for doc in self.read(path, working_dir, at):
                 grafted = _grafts_values(doc)
@@ -288,20 +282,20 @@ class _ProjectLoader:
             ref_services = self.extends_source(ref_path, file_location)
             if ref not in ref_services:
                 raise UserError(
-                    f'cannot extend service "{name}" in {_display(path)}: service "{ref}" not found in {raw_file}',
+                    f'cannot extend service "{name}" in {display_path(path)}: service "{ref}" not found in {raw_file}',
                     extends.value_location("service"),
                 )
             ref_dir = ref_path.parent
         else:
             if ref not in services:
                 raise UserError(
-                    f'cannot extend service "{name}" in {_display(path)}: service "{ref}" not found',
+                    f'cannot extend service "{name}" in {display_path(path)}: service "{ref}" not found',
                     extends.value_location("service"),
                 )
             ref_path, ref_services, ref_dir = path, services, base_dir
         here = (name, path)
         if (ref, ref_path) in [*chain, here]:
-            steps = " extends ".join(f"{service} in {_display(file)}" for service, file in [*chain, here, (ref, ref_path)])
+            steps = " extends ".join(f"{service} in {display_path(file)}" for service, file in [*chain, here, (ref, ref_path)])
             raise UserError(f"circular extends: {steps}", extends.value_location("service"))
         base = self.extend(ref, ref_services, ref_path, ref_dir, [*chain, here])
         if base is None:
@@ -314,14 +308,14 @@ class _ProjectLoader:
     def extends_source(self, path: Path, at: Location) -> YamlMap:
         """Another file's services, read as compose does for extends: no include, no extends."""
         if path not in self.extends_cache:
-            merged = YamlMap(Location(_display(path)))
+            merged = YamlMap(Location(display_path(path)))
             for doc in self.read(path, path.parent, at):
                 merged = merge(merged, doc)
             services = merged.get("services")
             if not isinstance(services, YamlMap):
-                raise UserError(f"cannot extend a service from {_display(path)}: it has no services section", at)
+                raise UserError(f"cannot extend a service from {display_path(path)}: it has no services section", at)
             self.extends_cache[path] = services
-        self.claim(_display(path), at)
+        self.claim(display_path(path), at)
         return self.extends_cache[path]
 
     # -- include -----------------------------------------------------------------------------
@@ -349,7 +343,7 @@ class _ProjectLoader:
         paths = [_join(working_dir, p) for p in self.strings(entry, "path", required=True)]
         main = paths[0]
         if main in chain:
-            steps = " includes ".join(_display(p) for p in [*chain, main])
+            steps = " includes ".join(display_path(p) for p in [*chain, main])
             raise UserError(f"include cycle detected: {steps}", location)
         if "project_directory" in entry:
             raw = self.strings(entry, "project_directory", single=True)[0]
@@ -363,7 +357,7 @@ class _ProjectLoader:
         for env_file in self.strings(entry, "env_file"):
             env_path = _join(working_dir, env_file)
             if not env_path.is_file():
-                raise UserError(f"include env_file not found: {_display(env_path)}", entry.value_location("env_file"))
+                raise UserError(f"include env_file not found: {display_path(env_path)}", entry.value_location("env_file"))
             env_paths.append(env_path)
         if not env_paths and (project_dir / ".env").is_file():
             env_paths.append(project_dir / ".env")  # compose reads the included project's .env
@@ -471,13 +465,11 @@ def _env_entries(path: Path, at: Location) -> list[Any]:
     """The entries of an include's env file (compose's .env format)."""
     from bakegen.dotenv import parse_env_file
 
-    display = _display(path)
+    display = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_file(path, "include env file", at, shown=display).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UserError(f"include env file {display} is not valid UTF-8", at) from None
-    except OSError as error:
-        raise UserError(f"cannot read include env file {display}: {error.strerror}", at) from None
     return parse_env_file(text, display)
 
 
@@ -519,11 +511,4 @@ def _join(base: Path, raw: str) -> Path:
     return Path(os.path.normpath(Path(base) / expanded))
 
 
-def _display(path: Path) -> str:
-    """Paths in messages are relative to the current directory where that is short."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path.as_posix()
-    return path.as_posix() if relative.startswith(os.pardir + os.sep + os.pardir) else Path(relative).as_posix()
 

@@ -85,3 +85,7 @@ class ComposeProject:
     include_envs: dict[str, IncludeEnv] = field(default_factory=dict)
     # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
     static_include_uses: dict[str, Location] = field(default_factory=dict)
+
+    def build_services(self) -> list[str]:
+        """The services that have a ``build`` section, sorted: the ones bake can build."""
+        return sorted(name for name, spec in self.services.items() if "build" in spec.data)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bakegen.errors import UserError
-from bakegen.pipeline import display_path
+from bakegen.files import display_path
 from bakegen.policy import Policy, load_policy
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bakegen.errors import UserError
-from bakegen.variables import VariableDefault
+from bakegen.envfiles import VariableDefault
 
 # Anywhere in the name (NPM_TOKEN, AUTHTOKEN, DB_PASSWORD, CLIENT_SECRET, PRIVATE_KEY_PEM);
 # as a whole word between `_`, `-` or `.` (BASIC_AUTH, AUTH_HEADER, but not AUTHOR); or the

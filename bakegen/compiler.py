@@ -33,7 +33,7 @@ from bakegen.envfiles import VariableDefault
 from bakegen.variables import Interpolator, Variables, may_be_empty
 from bakegen.yamlio import location_at, location_of, location_or_whole
 
-__all__ = ["HEADER", "PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake"]
+__all__ = ["HEADER", "PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake", "templates_in"]
 
 PROJECT_ENV_VARIABLE = "COMPOSE_PROJECT_NAME"
 PROJECT_VARIABLE = "BAKEGEN_PROJECT"
@@ -172,7 +172,7 @@ class Compiler:
         for spec in self.project.services.values():
             if "build" not in spec.data:
                 self._require_image(spec)
-            for value, location in _templates_in(spec.data, getattr(spec, "location", None)):
+            for value, location in templates_in(spec.data, getattr(spec, "location", None)):
                 if value in checked:
                     continue  # the same text checks the same way, and its validations are added
                 checked.add(value)
@@ -316,7 +316,7 @@ def compile_bake(
     return bake
 
 
-def _templates_in(value: Any, location: Location | None) -> Iterator[tuple[str, Location | None]]:
+def templates_in(value: Any, location: Location | None) -> Iterator[tuple[str, Location | None]]:
     """Every string containing ``$`` below ``value``, with its location.
 
     Locations are looked up only for those strings (and for containers): most strings of a

@@ -203,6 +203,79 @@ def default_branch_exists(context: LintContext) -> Iterator[Problem]:
         )
 
 
+def unset_variables(context: LintContext) -> Iterator[Problem]:
+    """A bare ``${V}`` no listed env file sets: compose warns "variable is not set" and uses ""."""
+    from bakegen.compiler import templates_in
+    from bakegen.interpolation import InterpolationError, Substitution, Template, parse
+    from bakegen.pipeline import load_env_defaults
+    from bakegen.yamlio import location_of
+
+    declared = context.bake.get("variable", {})
+    candidates = {
+        name for name, entry in declared.items()
+        if isinstance(entry, dict) and entry.get("default", "") is None and "validation" not in entry
+    }
+    candidates -= set(load_env_defaults(context.policy)) | {name for name, _ in context.policy.variables}
+    if not candidates:
+        return
+
+    def bare(template: Template) -> Iterator[str]:
+        for part in template.parts:
+            if isinstance(part, Substitution):
+                if part.operator is None:
+                    yield part.name
+                elif part.argument is not None:
+                    yield from bare(part.argument)
+
+    reported: set[str] = set()
+    for service in context.build_services():
+        spec = context.project.services[service]
+        found = [
+            item
+            for key in ("image", "build")
+            for item in templates_in(spec.data.get(key), location_of(spec.data, key, context.service_location(service)))
+        ]
+        for text, location in found:
+            try:
+                names = sorted(set(bare(parse(text))) & candidates - reported)
+            except InterpolationError:
+                continue
+            for name in names:
+                reported.add(name)
+                yield Problem(
+                    location or context.service_location(service),
+                    "warning",
+                    f"variable {name} has no default and no listed env file sets it: compose warns that "
+                    f"it is not set and uses an empty string; set it in the environment or a listed env "
+                    f"file, or give it a default (${{{name}:-…}})",
+                    "unset-variable",
+                )
+
+
+def multi_platform_load(context: LintContext) -> Iterator[Problem]:
+    """The docker exporter loads one platform: compose `up --no-build` cannot find the others' image."""
+    if not context.policy.load:
+        return
+    for name, target in sorted(context.bake["target"].items()):
+        platforms = target.get("platforms")
+        if isinstance(platforms, list) and len(platforms) > 1:
+            service = _service_of(context, name)
+            written = dict(context.policy.services).get(service)
+            location = (
+                context.policy_location("services", service, "platforms")
+                if written is not None and getattr(written, "platforms", None)
+                else context.service_location(service)
+            )
+            yield Problem(
+                location,
+                "warning",
+                f"target '{name}' builds {len(platforms)} platforms ({', '.join(platforms)}), which docker "
+                "cannot load: `docker compose up --no-build` will not find its image; build one platform "
+                "where compose runs it, or set targets.load: false",
+                "multi-platform-load",
+            )
+
+
 def bake_run_directory(context: LintContext) -> Iterator[Problem]:
     parent = Path(context.policy.output_json).parent
     if parent != Path("."):
@@ -265,6 +338,8 @@ RULES = (
     missing_paths,
     machine_specific_paths,
     default_branch_exists,
+    unset_variables,
+    multi_platform_load,
     bake_run_directory,
     policy_variable_shadows_compose,
     unsupported_build_keys,

@@ -221,3 +221,78 @@ def test_absolute_paths_are_kept_as_written_and_linted(
         f"compose.yaml:3:3: warning: build context of 'api' is the absolute path '{outside}', which exists on "
         "this machine only; use a path relative to the compose file [machine-specific-path]\n"
     ))
+
+
+# --- 7. what users asked for in the same tryout ---------------------------------------------
+
+def test_unset_variable_and_multi_platform_load_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    compose = (
+        "name: shop\nservices:\n  api:\n    image: acme/api:${TAG}\n    build:\n      context: ./api\n"
+        "      args:\n        A: ${SET_IN_ENV_FILE}\n        B: ${WITH_DEFAULT:-1}\n        C: ${REQUIRED:?set it}\n"
+        "        D: $WHO\n"
+        "      platforms: [linux/amd64, linux/arm64]\n"
+    )
+    project = make_shop(tmp_path / "shop", compose)
+    (project / "defaults.env").write_text("SET_IN_ENV_FILE=x\n")
+    (project / "bakegen.yaml").write_text("version: 1\ncompose:\n  env_files: [defaults.env]\n")
+    track(project, "defaults.env")
+    monkeypatch.chdir(project)
+    code, out, _ = run(capsys, "validate")
+    assert (code, out) == (0, (
+        "compose.yaml:3:3: warning: target 'api' builds 2 platforms (linux/amd64, linux/arm64), which docker "
+        "cannot load: `docker compose up --no-build` will not find its image; build one platform where compose "
+        "runs it, or set targets.load: false [multi-platform-load]\n"
+        "compose.yaml:4:12: warning: variable TAG has no default and no listed env file sets it: compose warns "
+        "that it is not set and uses an empty string; set it in the environment or a listed env file, or give "
+        "it a default (${TAG:-…}) [unset-variable]\n"
+        "compose.yaml:11:12: warning: variable WHO has no default and no listed env file sets it: compose warns "
+        "that it is not set and uses an empty string; set it in the environment or a listed env file, or give "
+        "it a default (${WHO:-…}) [unset-variable]\n"
+    ))
+    # Not loaded: nothing for compose to miss.
+    (project / "bakegen.yaml").write_text(
+        "version: 1\ncompose:\n  env_files: [defaults.env]\ntargets:\n  load: false\n"
+    )
+    assert "multi-platform-load" not in run(capsys, "validate")[1]
+
+
+@pytest.mark.parametrize(
+    "include",
+    ["oci://docker.io/acme/compose:1", "https://github.com/acme/stack.git#main:compose.yaml",
+     "git@github.com:acme/stack.git"],
+)
+def test_a_remote_include_is_not_supported(
+    include: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop", f"include:\n  - {include}\nservices:\n  api:\n    build: ./api\n")
+    (project / "bakegen.yaml").write_text("version: 1\n")
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "render")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"compose.yaml:2:5: error: include '{include}' is a remote compose file (OCI artifact or git): not "
+        "supported; bakegen reads local files only: commit a copy and include its path\n"
+    )
+
+
+def test_config_before_the_command_and_found_upward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop")
+    (project / "bakegen.yaml").write_text("version: 1\ncache: {backend: none}\n")
+    (project / "api" / "src").mkdir()
+    monkeypatch.chdir(project / "api" / "src")
+    # Found upward, as git and compose find theirs; outputs land next to the policy.
+    code, _, err = run(capsys, "render")
+    assert (code, err) == (0, "bakegen: wrote ../../docker-bake.json\n")
+    assert run(capsys, "check") == (0, "", "")
+    # -c before the command, as after it.
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "-c", "shop/bakegen.yaml", "check") == (0, "", "")
+    assert run(capsys, "check", "-c", "shop/bakegen.yaml") == (0, "", "")
+    # Nothing upward: the usual message.
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err.startswith("bakegen: error: policy file not found: bakegen.yaml")

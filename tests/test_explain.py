@@ -40,11 +40,75 @@ def test_explain_pull_request_text(shop: Path, capsys: pytest.CaptureFixture[str
         "  cache-from: type=gha,scope=orders\n"
         "  cache-to:   type=gha,ignore-error=true,mode=max,scope=orders\n"
         "  output:     type=docker\n"
+        "  context:    services/orders\n"
         "  dockerfile: ../Dockerfile-multi-stage\n"
         "  target:     runtime\n"
         "  args:       BUILD_PROFILE=release\n"
         "              JAVA_VERSION=21\n"
+        "  pull:       true\n"
     )
+
+
+BUILD_INPUTS = """\
+name: app
+services:
+  api:
+    image: acme/api
+    build:
+      context: ./api
+      dockerfile_inline: |
+        FROM alpine:3.20
+        RUN --mount=type=secret,id=npm true
+      pull: true
+      network: host
+      secrets: [npm]
+      ssh: [default]
+      additional_contexts:
+        assets: ./assets
+secrets:
+  npm:
+    environment: NPM_TOKEN
+"""
+
+
+def test_explain_shows_every_build_input_in_a_fixed_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "api").mkdir()
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "compose.yaml").write_text(BUILD_INPUTS)
+    (tmp_path / "bakegen.yaml").write_text("version: 1\ncache: {backend: none}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "api"]) == 0
+    assert capsys.readouterr().out == (
+        "environment: (empty)\n"
+        "run: docker buildx bake -f docker-bake.json (from ./, where context paths resolve)\n"
+        "\n"
+        "target api\n"
+        "  tags:       acme/api\n"
+        "  output:     type=docker\n"
+        "  context:    api\n"
+        "  dockerfile: (inline)\n"
+        "              FROM alpine:3.20\n"
+        "              RUN --mount=type=secret,id=npm true\n"
+        "  pull:       true\n"
+        "  secret:     env=NPM_TOKEN,id=npm\n"
+        "  ssh:        id=default\n"
+        "  network:    host\n"
+        "  contexts:   assets=assets\n"
+        "  cache-from: (none)\n"
+        "  cache-to:   (none)\n"
+    )
+
+
+def test_explain_says_what_to_set_without_github_ref(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "gateway", "--env", "GITHUB_ACTIONS=true", "--env", "GITHUB_EVENT_NAME=push"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == [
+        "gha cache: writes under refs/heads/?; reads under refs/heads/?, refs/heads/main",
+        "note: GITHUB_REF is not set, so the refs above are guessed; GitHub sets it: pass "
+        "--env GITHUB_REF=refs/heads/<branch> (a push) or --env GITHUB_REF=refs/pull/<number>/merge (a PR)",
+    ]
 
 
 def test_explain_json_locally_has_no_cache(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:

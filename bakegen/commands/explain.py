@@ -17,7 +17,12 @@ from bakegen.naming import target_name
 from bakegen.files import display_path
 from bakegen.policy import Policy, load_policy
 
-_SHOWN_KEYS = ("tags", "cache-from", "cache-to", "output", "platforms", "dockerfile", "target", "args")
+# What a target is shown with, in this order: what the policy adds (tags, cache, output), then
+# what compose's build section gives (where and what it builds, then what the build may reach).
+_SHOWN_KEYS = (
+    "tags", "cache-from", "cache-to", "output", "platforms",
+    "context", "dockerfile", "target", "args", "pull", "secret", "ssh", "network", "contexts",
+)
 
 
 def parse_env(pairs: list[str]) -> dict[str, str]:
@@ -116,6 +121,9 @@ def _print_text(env: dict[str, str], refs: dict[str, Any], targets: dict[str, An
     if policy.cache.backend == "gha":
         if refs["active"]:
             print(f"gha cache: writes under {refs['write']}; reads under {', '.join(refs['read'])}")
+            if not env.get("GITHUB_REF"):
+                print("note: GITHUB_REF is not set, so the refs above are guessed; GitHub sets it: pass "
+                      "--env GITHUB_REF=refs/heads/<branch> (a push) or --env GITHUB_REF=refs/pull/<number>/merge (a PR)")
         else:
             print("gha cache: off (not in GitHub Actions: no runtime token; BuildKit drops type=gha entries)")
     platform = run_platform(env, policy)
@@ -129,10 +137,14 @@ def _print_text(env: dict[str, str], refs: dict[str, Any], targets: dict[str, An
     for name, target in targets.items():
         print(f"\ntarget {name}")
         for key in _SHOWN_KEYS:
-            if key not in target:
+            value = target.get(key)
+            if key == "dockerfile" and "dockerfile-inline" in target:
+                key, value = "dockerfile", ["(inline)", *str(target["dockerfile-inline"]).splitlines()]
+            if value is None:
                 continue
-            value = target[key]
-            if isinstance(value, dict):
+            if isinstance(value, bool):
+                lines = ["true" if value else "false"]
+            elif isinstance(value, dict):
                 lines = [f"{item_key}={item}" for item_key, item in sorted(value.items())]
             elif isinstance(value, list):
                 lines = [_entry(item) for item in value]

@@ -72,7 +72,7 @@ from typing import Any
 
 from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
-from bakegen.compose.normalize import Normalizer, check_merged, kind
+from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context, kind
 from bakegen.errors import Location, UserError
 from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
@@ -340,7 +340,18 @@ class _ProjectLoader:
         for key in entry:
             if key not in ("path", "env_file", "project_directory"):
                 raise UserError(f"include: unknown key '{key}' (expected path, env_file, project_directory)", entry.key_location(key))
-        paths = [_join(working_dir, p) for p in self.strings(entry, "path", required=True)]
+        raw_paths = self.strings(entry, "path", required=True)
+        for raw_path in raw_paths:
+            # compose v2 also includes from an OCI artifact (oci://) or a git repository;
+            # bakegen compiles committed local files only (the output must not depend on a
+            # registry or a remote branch at the time it runs).
+            if is_remote_context(raw_path):
+                raise UserError(
+                    f"include '{raw_path}' is a remote compose file (OCI artifact or git): not supported; "
+                    "bakegen reads local files only: commit a copy and include its path",
+                    location,
+                )
+        paths = [_join(working_dir, p) for p in raw_paths]
         main = paths[0]
         if main in chain:
             steps = " includes ".join(display_path(p) for p in [*chain, main])

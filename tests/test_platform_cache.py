@@ -161,7 +161,8 @@ def test_explain_shows_the_platform(tmp_path: Path, capsys: pytest.CaptureFixtur
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     project = shop(tmp_path, PLATFORM_KEY)
     monkeypatch.chdir(project)
-    assert main(["explain", "orders", "--env", "GITHUB_ACTIONS=true", "--env", "BAKEGEN_PLATFORM=linux/arm64"]) == 0
+    assert main(["explain", "orders", "--env", "GITHUB_ACTIONS=true", "--env", "GITHUB_REF=refs/heads/main",
+                 "--env", "BAKEGEN_PLATFORM=linux/arm64"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[2] == "platform: linux/arm64 (BAKEGEN_PLATFORM); {platform} is linux-arm64"
     assert "  cache-from: type=gha,scope=orders-linux-arm64" in lines

@@ -207,7 +207,7 @@ def unset_variables(context: LintContext) -> Iterator[Problem]:
     """A bare ``${V}`` no listed env file sets: compose warns "variable is not set" and uses ""."""
     from bakegen.compiler import templates_in
     from bakegen.interpolation import InterpolationError, Substitution, Template, parse
-    from bakegen.pipeline import load_env_defaults
+    from bakegen.envfiles import load_env_defaults
     from bakegen.yamlio import location_of
 
     declared = context.bake.get("variable", {})

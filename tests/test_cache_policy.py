@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-bake = pytest.importorskip("bakegen.bake", reason="the bake evaluator is not available")
-
-from bakegen.pipeline import compile_policy  # noqa: E402
-from bakegen.policy import load_policy  # noqa: E402
-from bakegen.render import render_hcl, render_json  # noqa: E402
+from bakegen import bake
+from bakegen.pipeline import compile_policy
+from bakegen.policy import load_policy
+from bakegen.render import render_hcl, render_json
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop"

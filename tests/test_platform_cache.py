@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
+from bakegen import bake
 from bakegen.cli import main
 from bakegen.pipeline import compile_policy
 from bakegen.policy import load_policy
 from bakegen.render import render_hcl, render_json
-
-bake = pytest.importorskip("bakegen.bake", reason="the bake evaluator is not available")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "shop"

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bakegen import hcl
-from bakegen.compose.keys import BUILD_KEYS
-from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
+from bakegen.compose.model import At, BuildSpec, ComposeProject, PathValue, Scalar, ServiceSpec
 from bakegen.errors import Location, UserError
 from bakegen.naming import target_name
 from bakegen.variables import Interpolator, may_be_empty
-from bakegen.yamlio import YamlMap, location_of, location_or_whole
+from bakegen.yamlio import YamlMap
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
@@ -42,24 +41,23 @@ class BuildKeyMapper:
 
     def map_service(self, name: str, spec: ServiceSpec) -> tuple[dict[str, Any], list[str]]:
         """The target's build keys, and its image tags as compose would give them."""
-        data = spec.data
-        build = data["build"]  # normalize made every spelling a mapping
+        build = spec.build
+        assert build is not None, "only build services are mapped"
         target: dict[str, Any] = {}
         for mapper in MAPPERS.values():
             mapper(self, build, target, spec)
         tags: list[str] = target.pop("tags")
-        x_bake = build.get("x-bake")
-        if isinstance(x_bake, Mapping):
-            tags = self._apply_x_bake(x_bake, target, tags, location_or_whole(build, "x-bake"))
+        if build.x_bake is not None:
+            tags = self._apply_x_bake(build.x_bake, target, tags)
         return target, tags
 
-    def _map_context(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        raw = build.get("context", ".")
-        location = location_or_whole(build, "context")
+    def _map_context(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        raw = build.context
         if not isinstance(raw, PathValue):
             # normalize leaves remote contexts (URLs, git) as written: never joined.
-            target["context"] = self.interpolator.template(raw, location)
+            target["context"] = self.interpolator.template(raw.value, raw.location)
             return
+        location = raw.location
         raw_text = raw.raw
         text = self.interpolator.template(raw_text, location)
         if raw_text.startswith("~"):
@@ -99,161 +97,131 @@ class BuildKeyMapper:
         relative = os.path.relpath(absolute, self._output_root)
         return Path(relative).as_posix()
 
-    def _map_dockerfile_inline(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if build.get("dockerfile_inline") is not None:
-            location = location_or_whole(build, "dockerfile_inline")
-            target["dockerfile-inline"] = self.interpolator.template(build["dockerfile_inline"], location)
+    def _map_dockerfile_inline(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.dockerfile_inline is not None:
+            target["dockerfile-inline"] = self._template(build.dockerfile_inline)
 
-    def _map_dockerfile(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if build.get("dockerfile") is None:
-            return
-        raw = build["dockerfile"]
-        location = location_or_whole(build, "dockerfile")
+    def _template(self, value: At[str] | At[str | None]) -> str:
+        return self.interpolator.template(value.value, value.location)
+
+    def _map_dockerfile(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         # An absolute dockerfile is kept as written, as bake and compose read it (validate
         # warns: it names a file of one machine).
-        target["dockerfile"] = self.interpolator.template(raw, location)
+        if build.dockerfile is not None:
+            target["dockerfile"] = self._template(build.dockerfile)
 
-    def _map_target(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._string(build, "target", target)
+    def _map_target(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.target is not None:
+            target["target"] = self._template(build.target)
 
-    def _map_network(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._string(build, "network", target)
+    def _map_network(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.network is not None:
+            target["network"] = self._template(build.network)
 
-    def _string(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
-        if build.get(key) is not None:
-            target[BUILD_KEYS[key].bake or key] = self.interpolator.template(build[key], location_or_whole(build, key))
-
-    def _map_pull(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if self._boolean(build, "pull"):
+    def _map_pull(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build.pull, "pull"):
             target["pull"] = True
 
-    def _map_no_cache(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if self._boolean(build, "no_cache"):
+    def _map_no_cache(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build.no_cache, "no_cache"):
             target["no-cache"] = True
 
-    def _boolean(self, build: YamlMap, key: str) -> bool:
+    def _boolean(self, value: At[Scalar] | None, key: str) -> bool:
         """A boolean key's value; a string is interpolated first (a literal: it decides structure)."""
-        value = build.get(key)
         if value is None:
             return False
-        location = location_or_whole(build, key)
-        if isinstance(value, str):
-            return _compose_bool(self.interpolator.literal(value, location, f"build.{key}"), location, key)
-        if not isinstance(value, bool):
-            raise UserError(f"build.{key} must be a boolean", location)
-        return value
+        if isinstance(value.value, str):
+            text = self.interpolator.literal(value.value, value.location, f"build.{key}")
+            return _compose_bool(text, value.location, key)
+        if not isinstance(value.value, bool):
+            raise UserError(f"build.{key} must be a boolean", value.location)
+        return value.value
 
-    def _map_platforms(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._string_list(build, "platforms", target)
+    def _map_platforms(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build.platforms, "platforms", target)
 
-    def _map_cache_from(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._string_list(build, "cache_from", target)
+    def _map_cache_from(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build.cache_from, "cache-from", target)
 
-    def _map_cache_to(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._string_list(build, "cache_to", target)
+    def _map_cache_to(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._string_list(build.cache_to, "cache-to", target)
 
-    def _string_list(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
-        values = build.get(key)
-        if values is None:
-            return
-        location = location_or_whole(build, key)
-        items = [self.interpolator.template(item, location_of(values, index, location)) for index, item in enumerate(values)]
-        if items:
-            bake_key = BUILD_KEYS[key].bake or key
-            target[bake_key] = dedupe(target.get(bake_key, []) + items)
+    def _string_list(self, values: tuple[At[str], ...], bake_key: str, target: dict[str, Any]) -> None:
+        if values:
+            target[bake_key] = dedupe(target.get(bake_key, []) + [self._template(item) for item in values])
 
-    def _map_entitlements(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+    def _map_entitlements(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         # `docker compose build --print`: the listed entitlements, then security.insecure
         # for privileged (buildx drops repeats).
-        self._string_list(build, "entitlements", target)
+        self._string_list(build.entitlements, "entitlements", target)
 
-    def _map_privileged(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if self._boolean(build, "privileged"):
+    def _map_privileged(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if self._boolean(build.privileged, "privileged"):
             target["entitlements"] = dedupe(target.get("entitlements", []) + ["security.insecure"])
 
-    def _map_provenance(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._attest(build, "provenance", target)
+    def _map_provenance(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._attest(build.provenance, "provenance", target)
 
-    def _map_sbom(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        self._attest(build, "sbom", target)
+    def _map_sbom(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        self._attest(build.sbom, "sbom", target)
 
-    def _attest(self, build: YamlMap, key: str, target: dict[str, Any]) -> None:
+    def _attest(self, value: At[str] | None, key: str, target: dict[str, Any]) -> None:
         """compose (`build --print`) and buildx map provenance/sbom to an `attest` entry:
         "true" → ``type=<key>``, "false" → none, anything else → ``type=<key>,<value>``."""
-        value = build.get(key)
         if value is None:
             return
-        location = location_or_whole(build, key)
-        text = self.interpolator.literal(value, location, f"build.{key}")
+        text = self.interpolator.literal(value.value, value.location, f"build.{key}")
         if text == "false":
             return
         entry = f"type={key}" if text == "true" else f"type={key},{text}"
         target["attest"] = target.get("attest", []) + [hcl.escape_template_literal(entry)]
 
-    def _map_args(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("args")
-        if values is None:
-            return
+    def _map_args(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         result: dict[str, str] = {}
-        for name, value in values.items():
-            item_location = location_or_whole(values, name)
-            if value is None:
+        for name, value in build.args:
+            if value.value is None:
                 # compose passes an arg without a value from the environment, and drops it
                 # when the variable is unset: a whole-string "${NAME}" that is null at
                 # build time is dropped by bake too (shared/bake-cases variables args-expr-null).
-                self.interpolator.use_variable(name, item_location)
+                self.interpolator.use_variable(name, value.location)
                 result[hcl.escape_template_literal(name)] = "${" + name + "}"
                 continue
-            result[hcl.escape_template_literal(name)] = self.interpolator.template(value, item_location)
+            result[hcl.escape_template_literal(name)] = self._template(value)
         if result:
             target["args"] = result
 
-    def _map_labels(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("labels")
-        if values is None:
-            return
-        result = {
-            hcl.escape_template_literal(name): self.interpolator.template(value, location_or_whole(values, name))
-            for name, value in values.items()
-        }
+    def _map_labels(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        result = {hcl.escape_template_literal(name): self._template(value) for name, value in build.labels}
         if result:
             target["labels"] = result
 
-    def _map_extra_hosts(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("extra_hosts")
-        if values is None:
+    def _map_extra_hosts(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if not build.extra_hosts:
             return
         hosts: dict[str, list[str]] = {}
-        for host, address in values.items():
-            item_location = location_or_whole(values, host)
+        for host, addresses, location in build.extra_hosts:
             if not host or any(char in host for char in "${}% \t"):
                 # compose never interpolates keys and rejects such a host ("bad host name").
-                raise UserError(f"bad host name '{host}' in build.extra_hosts", item_location)
-            addresses = address if isinstance(address, list) else [address]
+                raise UserError(f"bad host name '{host}' in build.extra_hosts", location)
             for one in addresses:
-                hosts.setdefault(host, []).append(self.interpolator.template(one, item_location))
+                hosts.setdefault(host, []).append(self.interpolator.template(one, location))
         target["extra-hosts"] = {
             hcl.escape_template_literal(host): ",".join(addresses) for host, addresses in hosts.items()
         }
 
-    def _map_shm_size(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if build.get("shm_size") is None:
+    def _map_shm_size(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if build.shm_size is None:
             return
-        location = location_or_whole(build, "shm_size")
-        raw = build["shm_size"]
+        raw, location = build.shm_size.value, build.shm_size.location
         text = self.interpolator.literal(raw, location, "build.shm_size") if isinstance(raw, str) else raw
         # compose converts sizes to bytes (`docker compose build --print`: 128m → "134217728").
         target["shm-size"] = str(_bytes(text, location))
 
-    def _map_ulimits(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("ulimits")
-        if values is None:
-            return
+    def _map_ulimits(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         entries = []
-        for name in sorted(values):
-            limit = values[name]
-            if isinstance(limit, Mapping):
-                entries.append(f"{name}={limit.get('soft')}:{limit.get('hard')}")
+        for name, limit in sorted(build.ulimits, key=lambda item: item[0]):
+            if isinstance(limit, tuple):
+                entries.append(f"{name}={limit[0]}:{limit[1]}")
             elif isinstance(limit, int) and limit <= 0:
                 # compose builds a non-positive single value as soft=hard=0 (`build --print`).
                 entries.append(f"{name}=0:0")
@@ -262,101 +230,80 @@ class BuildKeyMapper:
         if entries:
             target["ulimits"] = entries
 
-    def _map_secrets(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("secrets")
-        if not values:
+    def _map_secrets(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if not build.secrets:
             return
-        location = location_or_whole(build, "secrets")
-        definitions = self.project.secrets
         entries = []
-        for index, entry in enumerate(values):
-            item_location = location_of(values, index, location)
-            if isinstance(entry, Mapping):
-                source = str(entry.get("source"))
-                secret_id = str(entry.get("target") or source)
-            else:
-                source = secret_id = str(entry)
-            definition = definitions.get(source)
+        for use in build.secrets:
+            secret_id = use.target or use.source
+            definition = self.project.secrets.get(use.source)
             if definition is None:
                 raise UserError(
-                    f"service '{spec.name}' refers to undefined secret '{source}'; define it under top-level secrets",
-                    item_location,
+                    f"service '{spec.name}' refers to undefined secret '{use.source}'; define it under top-level secrets",
+                    use.location,
                 )
-            if "environment" in definition:
-                variable = self.interpolator.literal(definition["environment"], None, "a secret's environment name")
+            if definition.environment is not None:
+                variable = self.interpolator.literal(definition.environment, None, "a secret's environment name")
                 entries.append(f"id={secret_id},type=env,env={variable}")
-            elif "file" in definition:
-                file_value = definition["file"]
+            elif definition.file is not None:
+                file_value = definition.file
                 raw_file = self.interpolator.literal(file_value.raw, None, "a secret's file")
-                source_path = raw_file if Path(raw_file).is_absolute() else self._relative(file_value.base_dir / raw_file)
-                entries.append(f"id={secret_id},type=file,src={source_path}")
+                entries.append(f"id={secret_id},type=file,src={self._relative(file_value.base_dir / raw_file)}")
             else:
-                raise UserError(f"secret '{source}' has neither file nor environment", item_location)
+                raise UserError(f"secret '{use.source}' has neither file nor environment", use.location)
         target["secret"] = [hcl.escape_template_literal(entry) for entry in entries]
 
-    def _map_ssh(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("ssh")
-        if not values:
-            return
+    def _map_ssh(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         entries = []
-        for name, value in values.items():
-            text = self.interpolator.template(_raw(value), location_or_whole(values, name)) if value is not None else None
+        for name, value, location in build.ssh:
+            text = self.interpolator.template(value.raw, location) if value is not None else None
             entries.append(name if not text else f"{name}={text}")
-        target["ssh"] = entries
+        if entries:
+            target["ssh"] = entries
 
-    def _map_additional_contexts(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
-        values = build.get("additional_contexts")
-        if not values:
+    def _map_additional_contexts(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
+        if not build.additional_contexts:
             return
         contexts: dict[str, str] = {}
-        for name, value in values.items():
-            item_location = location_or_whole(values, name)
-            raw = _raw(value)
+        for name, value, location in build.additional_contexts:
+            raw = value.raw if isinstance(value, PathValue) else value
             if raw.startswith("service:"):
                 service = raw.removeprefix("service:")
                 if service not in self.project.services:
-                    raise UserError(f"additional context '{name}' refers to unknown service '{service}'", item_location)
+                    raise UserError(f"additional context '{name}' refers to unknown service '{service}'", location)
                 contexts[name] = "target:" + target_name(service)
             elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0] or "$" in raw:
                 # remote (normalize left it as written), `target:…`/`docker-image:…`, or interpolated
-                contexts[name] = self.interpolator.template(raw, item_location)
-            elif Path(raw).is_absolute():
-                contexts[name] = hcl.escape_template_literal(raw)  # as written, like the context
+                contexts[name] = self.interpolator.template(raw, location)
             else:
                 contexts[name] = hcl.escape_template_literal(self._relative(value.base_dir / raw))
         target["contexts"] = contexts
 
     # -- tags -------------------------------------------------------------------------------
-    def image_name(self, name: str, data: Mapping[str, Any]) -> str:
-        raw = data.get("image")
-        if not raw:
-            return f"{self.project_reference()}-{name}"
-        image = self.interpolator.template(raw, location_or_whole(data, "image"))
-        if isinstance(raw, str) and may_be_empty(raw):
+    def image_name(self, spec: ServiceSpec) -> str:
+        if spec.image is None or not spec.image.value:
+            return f"{self.project_reference()}-{spec.name}"
+        raw = spec.image.value
+        image = self.interpolator.template(raw, spec.image.location)
+        if may_be_empty(raw):
             # compose names a build service whose image interpolates to "" <project>-<service>.
-            default = f"{self.project_reference()}-{name}"
+            default = f"{self.project_reference()}-{spec.name}"
             quoted = hcl.quote_template(image)
             return "${" + f'{quoted} != "" ? {quoted} : {hcl.quote_template(default)}' + "}"
         return image
 
-    def _map_tags(self, build: YamlMap, target: dict[str, Any], spec: ServiceSpec) -> None:
+    def _map_tags(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         """Compose's own tags (the policy's tags build on them, in ``compiler``):
         `docker compose build --print` gives build.tags first, then the image name."""
-        tags: list[str] = []
-        raw_tags = build.get("tags") or []
-        location = location_or_whole(build, "tags")
-        for index, tag in enumerate(raw_tags):
-            tags.append(self.interpolator.template(tag, location_of(raw_tags, index, location)))
-        tags.append(self.image_name(spec.name, spec.data))
+        tags = [self._template(tag) for tag in build.tags]
+        tags.append(self.image_name(spec))
         target["tags"] = dedupe(tags)
 
-    def _apply_x_bake(
-        self, x_bake: Mapping[str, Any], target: dict[str, Any], tags: list[str], location: Location | None
-    ) -> list[str]:
+    def _apply_x_bake(self, x_bake: YamlMap, target: dict[str, Any], tags: list[str]) -> list[str]:
         """buildx reads the `x-bake` extension of a compose build section (bake/compose.go)."""
         list_keys = {"tags", "cache-from", "cache-to", "platforms", "output", "secret", "ssh", "no-cache-filter"}
         for key, value in x_bake.items():
-            item_location = location_or_whole(x_bake, key)
+            item_location = x_bake.value_location(key)
             if key in list_keys:
                 items = value.split() if isinstance(value, str) else list(value or [])
                 compiled = [self.interpolator.template(item, item_location) for item in items]
@@ -379,11 +326,6 @@ class BuildKeyMapper:
         return tags
 
 
-def _raw(value: Any) -> str:
-    raw = value.raw if isinstance(value, PathValue) else value
-    return "" if raw is None else str(raw)
-
-
 def dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -397,7 +339,7 @@ def _compose_bool(text: str, location: Location | None, key: str) -> bool:
     raise UserError(f"build.{key} must be a boolean, got '{text}'", location)
 
 
-def _bytes(value: Any, location: Location | None) -> int:
+def _bytes(value: Scalar, location: Location | None) -> int:
     if isinstance(value, bool):
         raise UserError("build.shm_size must be a size such as 128m", location)
     if isinstance(value, int):
@@ -409,7 +351,7 @@ def _bytes(value: Any, location: Location | None) -> int:
 
 
 
-Mapper = Callable[[BuildKeyMapper, YamlMap, dict[str, Any], ServiceSpec], None]
+Mapper = Callable[[BuildKeyMapper, BuildSpec, dict[str, Any], ServiceSpec], None]
 
 # Each compose build key that bake can express, and its one mapper, applied in this order
 # (context before dockerfile; entitlements before privileged; provenance before sbom, as

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bakegen.errors import UserError
+from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
 
 # Anywhere in the name (NPM_TOKEN, AUTHTOKEN, DB_PASSWORD, CLIENT_SECRET, PRIVATE_KEY_PEM);
@@ -32,17 +33,13 @@ def looks_like_credential(name: str) -> bool:
     return bool(_WORDS.intersection(words)) or (len(words) > 1 and words[-1] in _LAST_WORDS)
 
 
-def secret_variables(project: Any) -> set[str]:
+def secret_variables(project: ComposeProject) -> set[str]:
     """Variables the compose project's secrets read (``secrets: x: environment: NAME``)."""
-    names = set()
-    for definition in (getattr(project, "secrets", None) or {}).values():
-        if isinstance(definition, Mapping) and isinstance(definition.get("environment"), str):
-            names.add(definition["environment"])
-    return names
+    return {definition.environment for definition in project.secrets.values() if definition.environment is not None}
 
 
 def refuse_carried_credentials(
-    project: Any, allowed: tuple[str, ...], defaults: Mapping[str, VariableDefault], bake: Mapping[str, Any]
+    project: ComposeProject, allowed: tuple[str, ...], defaults: Mapping[str, VariableDefault], bake: Mapping[str, Any]
 ) -> None:
     """Stop when the compiled file carries an env-file value of a secret or credential-like variable."""
     secrets = secret_variables(project)

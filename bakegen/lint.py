@@ -89,10 +89,11 @@ def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:
 
 
 def image_name_from_directory(context: LintContext) -> Iterator[Problem]:
-    if context.policy.project or getattr(context.project, "name", None):
+    if context.policy.project or context.project.name:
         return
     for name in context.build_services():
-        if not context.project.services[name].data.get("image"):
+        image = context.project.services[name].image
+        if image is None or not image.value:
             yield Problem(
                 context.service_location(name),
                 "warning",
@@ -308,10 +309,9 @@ def unsupported_build_keys(context: LintContext) -> Iterator[Problem]:
     from bakegen.compose.keys import UNSUPPORTED_KEYS
 
     for name in context.build_services():
-        build = context.project.services[name].data["build"]
-        for key, note in UNSUPPORTED_KEYS.items():
-            if key in build:
-                yield Problem(build.key_location(key), "warning", f"services.{name}.{note}", "unsupported-build-key")
+        build = context.project.services[name].build
+        for key, location in build.unsupported if build is not None else ():
+            yield Problem(location, "warning", f"services.{name}.{UNSUPPORTED_KEYS[key]}", "unsupported-build-key")
 
 
 def _used_by_compose(context: LintContext, name: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bakegen import hcl
+from bakegen.compose.model import IncludeEnv, Scalar
 from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 
@@ -41,7 +42,7 @@ class Variables:
 class Interpolator:
     """Compiles compose values for one bake file, declaring in ``variables`` what they read."""
 
-    def __init__(self, variables: Variables, include_envs: Mapping[str, Any]) -> None:
+    def __init__(self, variables: Variables, include_envs: Mapping[str, IncludeEnv]) -> None:
         self.variables = variables
         # Compiled templates by raw text: bake text and the variables it reads (see template()).
         self._templates: dict[str, tuple[str, frozenset[str]]] = {}
@@ -50,7 +51,7 @@ class Interpolator:
         self._scoped_templates: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
         self._fallback_cache: dict[int, dict[str, tuple[str, frozenset[str]]]] = {}
 
-    def template(self, raw: Any, location: Location | None) -> str:
+    def template(self, raw: Scalar, location: Location | None) -> str:
         """A compose value as bake template text (``${…}`` live, literals escaped)."""
         if raw is None:
             return ""
@@ -88,7 +89,7 @@ class Interpolator:
         self._templates[raw] = (compiled.text, names)
         return compiled.text
 
-    def _scoped_template(self, raw: str, location: Location, scope: Any) -> str:
+    def _scoped_template(self, raw: str, location: Location, scope: IncludeEnv) -> str:
         """``template`` for a value of a file an include loads with env files.
 
         compose reads a variable there from the environment when it is set (even empty),
@@ -121,7 +122,7 @@ class Interpolator:
             self.use_variable(name, location)
         return text
 
-    def _fallbacks(self, scope: Any) -> dict[str, tuple[str, frozenset[str]]]:
+    def _fallbacks(self, scope: IncludeEnv) -> dict[str, tuple[str, frozenset[str]]]:
         """An include's variables: name → (HCL expression of its env-file value, variables it reads).
 
         The outer include's values win over the scope's own (compose passes them down as
@@ -182,7 +183,7 @@ class Interpolator:
         for reference in self.variables.defaults.get(name, VariableDefault(None)).references:
             self.use_variable(reference, location)
 
-    def literal(self, raw: Any, location: Location | None, what: str) -> str:
+    def literal(self, raw: Scalar, location: Location | None, what: str) -> str:
         """A value that bake needs at compile time (it decides structure): no variables."""
         text = "" if raw is None else str(raw)
         if isinstance(raw, str) and "$" in raw:

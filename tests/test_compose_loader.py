@@ -7,6 +7,7 @@ build service we compare the build section, image, profiles and the project name
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import json
 import os
@@ -18,6 +19,7 @@ import pytest
 from limits import run_python
 
 from bakegen.compose import ComposeProject, PathValue, load_project
+from bakegen.compose.model import At, SecretUse
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import YamlMap
 
@@ -755,10 +757,26 @@ def test_project_fields_and_positions(tmp_path: Path) -> None:
     assert build.value_location("context") == Location("compose.yaml", 5, 16)
     assert build["context"] == PathValue(tmp_path, "./web", Location("compose.yaml", 5, 16))
     assert build["ssh"] == {"default": None, "gh": PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 24))}
-    assert set(web.secrets) == {"token", "key"}
-    assert project.secrets["token"]["file"].resolved() == tmp_path / "token.txt"
-    assert project.secrets["key"]["environment"] == "KEY"
+    token = project.secrets["token"]
+    assert token.file is not None and token.file.resolved() == tmp_path / "token.txt"
+    assert (token.environment, project.secrets["key"].environment) == (None, "KEY")
     assert isinstance(project.model, YamlMap) and "other" in project.model["secrets"]
+    # The typed, frozen build model every later stage takes, positions included.
+    spec = web.build
+    assert spec is not None
+    assert spec.args == (("A", At("2", Location("o.yaml", 4, 17))),)
+    assert spec.context == PathValue(tmp_path, "./web", Location("compose.yaml", 5, 16))
+    assert spec.secrets == (
+        SecretUse("token", None, Location("compose.yaml", 7, 17)),
+        SecretUse("key", "k", Location("compose.yaml", 7, 24)),
+    )
+    assert [(name, value, location) for name, value, location in spec.ssh] == [
+        ("default", None, Location("compose.yaml", 8, 13)),
+        ("gh", PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 24)), Location("compose.yaml", 8, 22)),
+    ]
+    assert web.image == At("web", Location("compose.yaml", 9, 12))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        web.image = None  # type: ignore[misc]
 
 
 def test_ssh_matches_compose(tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ from typing import Any
 from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
 from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context, kind
+from bakegen.compose.spec import secret_definitions, service_spec
 from bakegen.errors import Location, UserError
 from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
@@ -439,25 +440,13 @@ def _same_as_imported(imported: Any, local: Any) -> bool:
 
 # -- the project ---------------------------------------------------------------------------------
 def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> ComposeProject:
-    secrets_model = model.get("secrets")
-    secrets: dict[str, YamlMap] = (
-        {name: value for name, value in secrets_model.items() if isinstance(value, YamlMap)}
-        if isinstance(secrets_model, YamlMap)
-        else {}
-    )
     services: dict[str, ServiceSpec] = {}
     services_model = model.get("services")
     if isinstance(services_model, YamlMap):
         for name, data in services_model.items():
             if not isinstance(data, YamlMap):
                 data = YamlMap(services_model.value_location(name))
-            services[name] = ServiceSpec(
-                name=name,
-                data=data,
-                location=services_model.key_location(name),
-                base_dir=_base_dir(data, directory),
-                secrets=_build_secrets(data, secrets),
-            )
+            services[name] = service_spec(name, data, services_model.key_location(name), _base_dir(data, directory))
     name = model.get("name")
     return ComposeProject(
         name=None if name is None else str(name),
@@ -465,7 +454,7 @@ def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> Compose
         project_directory=directory,
         files=list(loader.files),
         services=services,
-        secrets=secrets,
+        secrets=secret_definitions(model.get("secrets")),
         model=model,
         include_envs={path: env for path, env in loader.file_envs.items() if env is not None},
         static_include_uses=dict(loader.static_uses),
@@ -498,19 +487,6 @@ def _base_dir(service: YamlMap, directory: Path) -> Path:
     build = service.get("build")
     context = build.get("context") if isinstance(build, YamlMap) else None
     return context.base_dir if isinstance(context, PathValue) else directory
-
-
-def _build_secrets(service: YamlMap, secrets: dict[str, YamlMap]) -> dict[str, YamlMap]:
-    build = service.get("build")
-    entries = build.get("secrets") if isinstance(build, YamlMap) else None
-    if not isinstance(entries, list):
-        return {}
-    used: dict[str, YamlMap] = {}
-    for entry in entries:
-        source = entry.get("source") if isinstance(entry, dict) else entry
-        if isinstance(source, str) and source in secrets:
-            used[source] = secrets[source]
-    return used
 
 
 def _absolute(path: Path) -> Path:

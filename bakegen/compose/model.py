@@ -1,15 +1,45 @@
-"""The compose project as bakegen's compiler sees it (see ``loader`` for how it is read)."""
+"""The compose project as bakegen's compiler sees it (see ``loader`` for how it is read).
+
+After loading, the model is typed and frozen: ``ServiceSpec.build`` is a ``BuildSpec`` with
+one field per compose build key (``keys.BUILD_KEYS``), each value with where it was written
+(``At``). ``ServiceSpec.data`` keeps the merged service mapping as written, for the checks
+that read every string of a service (``${V:?…}`` anywhere fails compose).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from bakegen.errors import Location
 from bakegen.yamlio import YamlMap
 
-__all__ = ["ComposeProject", "IncludeEnv", "PathValue", "ServiceSpec"]
+if TYPE_CHECKING:
+    from bakegen.dotenv import EnvEntry
+
+__all__ = [
+    "At",
+    "BuildSpec",
+    "ComposeProject",
+    "IncludeEnv",
+    "PathValue",
+    "Scalar",
+    "SecretDefinition",
+    "SecretUse",
+    "ServiceSpec",
+]
+
+T = TypeVar("T")
+Scalar = str | int | float | bool | None  # a YAML scalar as compose wrote it
+
+
+@dataclass(frozen=True)
+class At(Generic[T]):
+    """A compose value and where it was written."""
+
+    value: T
+    location: Location
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,28 +87,84 @@ class IncludeEnv:
     ``IncludeEnv`` (None at the top): its values win over these, as the environment does.
     """
 
-    entries: tuple[Any, ...]
+    entries: tuple[EnvEntry, ...]
     parent: IncludeEnv | None
     location: Location = field(compare=False)  # the include entry
 
 
-@dataclass
+@dataclass(frozen=True)
+class SecretUse:
+    """An entry of ``build.secrets``: the top-level secret ``source``, mounted as ``target``."""
+
+    source: str
+    target: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class SecretDefinition:
+    """A top-level ``secrets:`` entry (a build reads ``file`` or ``environment``)."""
+
+    name: str
+    file: PathValue | None
+    environment: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """A service's merged ``build:`` section, one field per compose build key (see ``keys``).
+
+    List spellings are gone (normalize made them mappings); strings are as written, ``${…}``
+    included; local paths are ``PathValue``s.
+    """
+
+    location: Location  # where the build section is written
+    context: PathValue | At[str]  # a local directory, or a remote context kept as written
+    dockerfile: At[str] | None = None
+    dockerfile_inline: At[str] | None = None
+    args: tuple[tuple[str, At[str | None]], ...] = ()  # None: a bare `- NAME`
+    labels: tuple[tuple[str, At[str | None]], ...] = ()
+    target: At[str] | None = None
+    network: At[str] | None = None
+    platforms: tuple[At[str], ...] = ()
+    cache_from: tuple[At[str], ...] = ()
+    cache_to: tuple[At[str], ...] = ()
+    tags: tuple[At[str], ...] = ()
+    entitlements: tuple[At[str], ...] = ()
+    pull: At[Scalar] | None = None
+    no_cache: At[Scalar] | None = None
+    privileged: At[Scalar] | None = None
+    provenance: At[str] | None = None
+    sbom: At[str] | None = None
+    shm_size: At[Scalar] | None = None
+    extra_hosts: tuple[tuple[str, tuple[str, ...], Location], ...] = ()
+    ulimits: tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...] = ()  # (soft, hard) for a mapping
+    secrets: tuple[SecretUse, ...] = ()
+    ssh: tuple[tuple[str, PathValue | None, Location], ...] = ()
+    additional_contexts: tuple[tuple[str, PathValue | str, Location], ...] = ()
+    x_bake: YamlMap | None = None  # buildx's extension, read as buildx reads it (build_keys)
+    unsupported: tuple[tuple[str, Location], ...] = ()  # keys bake cannot express, at their key
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     data: YamlMap  # the merged service mapping, values as written
     location: Location  # where the service's name is written (its key)
     base_dir: Path  # the directory its build context resolves against (the project's by default)
-    secrets: dict[str, YamlMap] = field(default_factory=dict)  # top-level secrets its build uses
+    build: BuildSpec | None = None
+    image: At[str] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ComposeProject:
     name: str | None  # the raw top-level `name:` (not interpolated), None when absent
     name_location: Location | None
     project_directory: Path
     files: list[Path]  # every file read: -f files, then included and extended ones
     services: dict[str, ServiceSpec]
-    secrets: dict[str, YamlMap]  # top-level secret definitions (`file` is a PathValue)
+    secrets: dict[str, SecretDefinition]  # top-level secret definitions
     model: YamlMap  # the whole merged model (services, secrets, networks, x-* …)
     # Compose files loaded by an include with env files (display path, as in Location.path):
     # their values are interpolated with that include's variables.
@@ -88,4 +174,4 @@ class ComposeProject:
 
     def build_services(self) -> list[str]:
         """The services that have a ``build`` section, sorted: the ones bake can build."""
-        return sorted(name for name, spec in self.services.items() if "build" in spec.data)
+        return sorted(name for name, spec in self.services.items() if spec.build is not None)

@@ -1,0 +1,169 @@
+"""The merged, normalized compose model → the typed, frozen build model (``model.BuildSpec``).
+
+``normalize`` has checked every shape (``keys.BUILD_KEYS``) and brought every spelling to one
+form; this reads that form into typed fields, each with where it was written, so no later
+stage reads YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from bakegen.compose.keys import UNSUPPORTED_KEYS
+from bakegen.compose.model import At, BuildSpec, PathValue, Scalar, SecretDefinition, SecretUse, ServiceSpec
+from bakegen.errors import Location
+from bakegen.yamlio import YamlList, YamlMap
+
+
+def service_spec(name: str, data: YamlMap, location: Location, base_dir: Path) -> ServiceSpec:
+    build = data.get("build")
+    image = data.get("image")
+    return ServiceSpec(
+        name=name,
+        data=data,
+        location=location,
+        base_dir=base_dir,
+        build=build_spec(build) if isinstance(build, YamlMap) else None,
+        image=At(image, data.value_location("image")) if isinstance(image, str) else None,
+    )
+
+
+def secret_definitions(secrets: object) -> dict[str, SecretDefinition]:
+    if not isinstance(secrets, YamlMap):
+        return {}
+    result = {}
+    for name, definition in secrets.items():
+        if not isinstance(definition, YamlMap):
+            continue
+        file = definition.get("file")
+        environment = definition.get("environment")
+        result[str(name)] = SecretDefinition(
+            name=str(name),
+            file=file if isinstance(file, PathValue) else None,
+            environment=environment if isinstance(environment, str) else None,
+            location=secrets.value_location(name),
+        )
+    return result
+
+
+def build_spec(build: YamlMap) -> BuildSpec:
+    context = build.get("context")
+    return BuildSpec(
+        location=build.location,
+        context=context
+        if isinstance(context, PathValue)
+        else At(str(context or "."), build.value_location("context") if "context" in build else build.location),
+        dockerfile=_string(build, "dockerfile"),
+        dockerfile_inline=_string(build, "dockerfile_inline"),
+        args=_key_values(build, "args"),
+        labels=_key_values(build, "labels"),
+        target=_string(build, "target"),
+        network=_string(build, "network"),
+        platforms=_strings(build, "platforms"),
+        cache_from=_strings(build, "cache_from"),
+        cache_to=_strings(build, "cache_to"),
+        tags=_strings(build, "tags"),
+        entitlements=_strings(build, "entitlements"),
+        pull=_scalar(build, "pull"),
+        no_cache=_scalar(build, "no_cache"),
+        privileged=_scalar(build, "privileged"),
+        provenance=_string(build, "provenance"),
+        sbom=_string(build, "sbom"),
+        shm_size=_scalar(build, "shm_size"),
+        extra_hosts=_extra_hosts(build),
+        ulimits=_ulimits(build),
+        secrets=_secrets(build),
+        ssh=_ssh(build),
+        additional_contexts=_contexts(build),
+        x_bake=build["x-bake"] if isinstance(build.get("x-bake"), YamlMap) else None,
+        unsupported=tuple((key, build.key_location(key)) for key in build if key in UNSUPPORTED_KEYS),
+    )
+
+
+def _string(build: YamlMap, key: str) -> At[str] | None:
+    value = build.get(key)
+    return At(value, build.value_location(key)) if isinstance(value, str) else None
+
+
+def _scalar(build: YamlMap, key: str) -> At[Scalar] | None:
+    value = build.get(key)
+    if value is None:
+        return None
+    # normalize admits scalars here; a mapping or list is left for the mapper to reject.
+    scalar: Scalar = value if isinstance(value, (str, int, float, bool)) else repr(value)
+    return At(scalar, build.value_location(key))
+
+
+def _strings(build: YamlMap, key: str) -> tuple[At[str], ...]:
+    values = build.get(key)
+    if not isinstance(values, YamlList):
+        return ()
+    return tuple(At(str(item), values.item_location(index)) for index, item in enumerate(values))
+
+
+def _key_values(build: YamlMap, key: str) -> tuple[tuple[str, At[str | None]], ...]:
+    values = build.get(key)
+    if not isinstance(values, YamlMap):
+        return ()
+    return tuple(
+        (str(name), At(None if value is None else str(value), values.value_location(name))) for name, value in values.items()
+    )
+
+
+def _extra_hosts(build: YamlMap) -> tuple[tuple[str, tuple[str, ...], Location], ...]:
+    values = build.get("extra_hosts")
+    if not isinstance(values, YamlMap):
+        return ()
+    return tuple(
+        (str(host), tuple(str(one) for one in address) if isinstance(address, list) else (str(address),), values.value_location(host))
+        for host, address in values.items()
+    )
+
+
+def _ulimits(build: YamlMap) -> tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...]:
+    values = build.get("ulimits")
+    if not isinstance(values, YamlMap):
+        return ()
+    result: list[tuple[str, Scalar | tuple[Scalar, Scalar]]] = []
+    for name, limit in values.items():
+        if isinstance(limit, Mapping):
+            result.append((str(name), (limit.get("soft"), limit.get("hard"))))
+        else:
+            result.append((str(name), limit if isinstance(limit, (str, int, float, bool)) or limit is None else str(limit)))
+    return tuple(result)
+
+
+def _secrets(build: YamlMap) -> tuple[SecretUse, ...]:
+    values = build.get("secrets")
+    if not isinstance(values, YamlList):
+        return ()
+    uses = []
+    for index, entry in enumerate(values):
+        location = values.item_location(index)
+        if isinstance(entry, Mapping):
+            target = entry.get("target")
+            uses.append(SecretUse(str(entry.get("source")), str(target) if target else None, location))
+        else:
+            uses.append(SecretUse(str(entry), None, location))
+    return tuple(uses)
+
+
+def _ssh(build: YamlMap) -> tuple[tuple[str, PathValue | None, Location], ...]:
+    values = build.get("ssh")
+    if not isinstance(values, YamlMap):
+        return ()
+    return tuple(
+        (str(name), value if isinstance(value, PathValue) else None, values.value_location(name))
+        for name, value in values.items()
+    )
+
+
+def _contexts(build: YamlMap) -> tuple[tuple[str, PathValue | str, Location], ...]:
+    values = build.get("additional_contexts")
+    if not isinstance(values, YamlMap):
+        return ()
+    return tuple(
+        (str(name), value if isinstance(value, PathValue) else ("" if value is None else str(value)), values.value_location(name))
+        for name, value in values.items()
+    )

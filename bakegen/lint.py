@@ -10,22 +10,30 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from bakegen.errors import Location
 from bakegen.compose.model import ComposeProject
+from bakegen.envfiles import VariableDefault
 from bakegen.files import display_path
 from bakegen.policy import Policy
 from bakegen.problems import Problem
 
 
 class LintContext:
-    def __init__(self, policy: Policy, project: ComposeProject, bake: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        project: ComposeProject,
+        bake: dict[str, Any],
+        env_defaults: Mapping[str, VariableDefault] | None = None,
+    ) -> None:
         self.policy = policy
         self.project = project
         self.bake = bake
+        self.env_defaults = env_defaults or {}  # the listed env files' values, as compiled
 
     def policy_location(self, *path: str | int) -> Location:
         return self.policy.location(*path)
@@ -208,7 +216,6 @@ def unset_variables(context: LintContext) -> Iterator[Problem]:
     """A bare ``${V}`` no listed env file sets: compose warns "variable is not set" and uses ""."""
     from bakegen.compiler import templates_in
     from bakegen.interpolation import InterpolationError, Substitution, Template, parse
-    from bakegen.envfiles import load_env_defaults
     from bakegen.yamlio import location_of
 
     declared = context.bake.get("variable", {})
@@ -216,7 +223,7 @@ def unset_variables(context: LintContext) -> Iterator[Problem]:
         name for name, entry in declared.items()
         if isinstance(entry, dict) and entry.get("default", "") is None and "validation" not in entry
     }
-    candidates -= set(load_env_defaults(context.policy)) | {name for name, _ in context.policy.variables}
+    candidates -= set(context.env_defaults) | {name for name, _ in context.policy.variables}
     if not candidates:
         return
 
@@ -264,7 +271,7 @@ def multi_platform_load(context: LintContext) -> Iterator[Problem]:
             written = dict(context.policy.services).get(service)
             location = (
                 context.policy_location("services", service, "platforms")
-                if written is not None and getattr(written, "platforms", None)
+                if written is not None and written.platforms
                 else context.service_location(service)
             )
             yield Problem(

@@ -48,7 +48,7 @@ def build(policy: Policy, *, lint: bool = True, render: bool = True) -> BuildRes
     if lint:
         from bakegen.lint import LintContext, run_lints
 
-        problems = run_lints(LintContext(policy, project, bake))
+        problems = run_lints(LintContext(policy, project, bake, env_defaults))
     outputs = render_outputs(policy, bake) if render else []
     return BuildResult(policy, project, bake, tuple(outputs), tuple(problems))
 

@@ -18,7 +18,7 @@ if not CASES_DIR.is_dir():
 from bakegen.bake import BakeError, evaluate  # noqa: E402
 
 _COMPOSE = "buildx reads a compose file here; bakegen's compose mapping is checked against real Compose elsewhere"
-_SIDE_EFFECT = "--print touches the machine here (ssh agent socket, secret files on disk)"
+_SIDE_EFFECT = "--print touches the machine here (ssh agent socket, ssh key files, secret files on disk)"
 
 SKIP: dict[str, str] = {
     "variables.json::cache-from-element-null": "buildx panics (exit 2); the evaluator reports an error instead",
@@ -28,6 +28,7 @@ SKIP: dict[str, str] = {
     "targets.json::context-git-ssh-no-agent": _SIDE_EFFECT,
     "paths.json::secret-src-from-parent": _SIDE_EFFECT,
     "paths.json::secret-src-from-parent-rel": _SIDE_EFFECT,
+    "emitted.json::ssh-key-file-not-a-key": _SIDE_EFFECT,
     "compose.json::interp-forms-unset": _COMPOSE,
     "compose.json::interp-forms-empty": _COMPOSE,
     "compose.json::interp-forms-set": _COMPOSE,

@@ -75,6 +75,8 @@ class BakeParser:
         self.builtins = builtins
         self.values: dict[str, Value] = {}
         self.in_progress: list[str] = []
+        # Undefined names met by load_deps: buildx marks them in progress and never clears them.
+        self.undefined: set[str] = set()
         self.vars: dict[str, VariableDef] = {}
         self.attrs: dict[str, Attribute] = {}
         self.user_functions: dict[str, Block] = {}
@@ -128,6 +130,22 @@ class BakeParser:
         if name in self.user_functions:
             return self._define_function(name)
         return FUNCTIONS.get(name)
+
+    def load_deps(self, expr: Expression) -> list[Diagnostic]:
+        """buildx's loadDeps(allowMissing=true) before an expression is evaluated, for its
+        undefined names: resolveValue marks a name in progress before finding it undefined and
+        never unmarks it, so the next expression that names it again (or the same one, twice)
+        fails with "variable cycle not allowed" instead of "Unknown variable"
+        (bake/hclparser/hclparser.go, resolveValue and loadDeps)."""
+        for name in expr.variables():
+            if name in self.values or name in self.builtins or name in self.vars or name in self.attrs:
+                continue
+            if name in BLOCK_TYPES:
+                continue
+            if name in self.undefined:
+                return [Diagnostic("Invalid expression", f"variable cycle not allowed for {name}", expr.range)]
+            self.undefined.add(name)
+        return []
 
     # ---------------------------------------------------------------- variables
 
@@ -194,6 +212,9 @@ class BakeParser:
                 return None if type_specified else ""
         value: Value = None
         if default is not None:
+            dependency_diags = self.load_deps(default.expr)
+            if dependency_diags:
+                raise DiagnosticsError(dependency_diags)
             value, diags = default.expr.value(self.scope)
             if diags:
                 raise DiagnosticsError(diags)

@@ -110,10 +110,13 @@ def decode_block(parser: BakeParser, block: Block, name: str) -> tuple[Target, l
     if block.type == "group":
         fields = {"description", "targets"}
     spec: Target = {"name": name}
+    attributes = [a for a in block.body.attributes if a.name in fields]  # unknown keys: ignored, as buildx does
+    for attribute in attributes:
+        dependency_diags = parser.load_deps(attribute.expr)
+        if dependency_diags:
+            return spec, dependency_diags
     diags: list[Diagnostic] = []
-    for attribute in block.body.attributes:
-        if attribute.name not in fields:
-            continue  # unknown keys are ignored silently, as buildx does
+    for attribute in attributes:
         value, value_diags = attribute.expr.value(parser.scope)
         diags += value_diags
         if value is UNKNOWN:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from bakegen.errors import Location, UserError
-from bakegen.naming import BRANCH_SLUG_LENGTH, branch_slug
+from bakegen.naming import BRANCH_HASH_LENGTH, BRANCH_SLUG_LENGTH, branch_slug, reference_problem
 from bakegen.policy import CachePolicy, Policy
 
 BRANCH_VARIABLE = "BAKEGEN_BRANCH"
@@ -29,6 +29,9 @@ ALL_PLATFORMS_SLUG = "all"
 _PLATFORM = "${" + PLATFORM_SLUG_VARIABLE + "}"
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z_]+)\}")
 
+# Variables the policy's templates read: name → (where, template, location) of its first use.
+References = dict[str, tuple[str, str, Location | None]]
+
 
 def _nonempty(name: str) -> str:
     # Null-safe: a compose file may reference the same variable, which then has a null default.
@@ -36,10 +39,11 @@ def _nonempty(name: str) -> str:
 
 
 def branch_slug_expression(raw: str) -> str:
-    """Bake twin of ``naming.branch_slug`` (checked against real buildx in shared/bake-cases)."""
-    return (
-        f'trim(substr(lower(regex_replace({raw}, "[^A-Za-z0-9._-]+", "-")), 0, {BRANCH_SLUG_LENGTH}), "-.")'
-    )
+    """Bake twin of ``naming.branch_slug``. The sanitizer is checked against real buildx in
+    shared/bake-cases, and so is ``substr(sha256(…), 0, 12)``; the fallback for an empty slug
+    combines them in a conditional."""
+    slug = f'trim(substr(lower(regex_replace({raw}, "[^A-Za-z0-9._-]+", "-")), 0, {BRANCH_SLUG_LENGTH}), "-.")'
+    return f'{slug} != "" ? {slug} : substr(sha256({raw}), 0, {BRANCH_HASH_LENGTH})'
 
 
 def derived_variables() -> dict[str, dict[str, object]]:
@@ -49,7 +53,7 @@ def derived_variables() -> dict[str, dict[str, object]]:
     return {
         BRANCH_VARIABLE: {"default": "${" + branch_slug_expression(f"({head})") + "}"},
         BASE_BRANCH_VARIABLE: {
-            "default": "${" + f'{_nonempty(base)} ? {branch_slug_expression(base)} : ""' + "}"
+            "default": "${" + f'{_nonempty(base)} ? ({branch_slug_expression(base)}) : ""' + "}"
         },
     }
 
@@ -100,8 +104,11 @@ def switch_variables(switch: str) -> tuple[str, ...]:
     return ()
 
 
-def expand_key(template: str, values: dict[str, str], where: str, location: Location | None) -> str:
-    """Replace {placeholders}; ``${…}`` bake expressions pass through untouched."""
+def expand_key(
+    template: str, values: dict[str, str], where: str, location: Location | None, used: References | None = None
+) -> str:
+    """Replace {placeholders}; ``${…}`` bake expressions pass through untouched, and the
+    variables they read are recorded in ``used`` (the compiler checks they are declared)."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -114,7 +121,61 @@ def expand_key(template: str, values: dict[str, str], where: str, location: Loca
         raise UserError(f"{where} must not contain '\"' or '\\'", location)
     expanded = _PLACEHOLDER.sub(replace, template)
     _check_template(template, expanded, where, location)
+    if used is not None:
+        for name in template_variables(expanded):
+            used.setdefault(name, (where, template, location))
     return expanded
+
+
+def split_tag_template(template: str) -> tuple[str, str | None]:
+    """(image name part, tag part or None) of a tag template: the tag follows the last ':'
+    after the last '/', outside ``${…}`` expressions."""
+    from bakegen.hcl import map_interpolations
+
+    mask = map_interpolations(template, lambda expression: "\0" * len(expression))
+    colon = mask.rfind(":")
+    if colon > mask.rfind("/"):
+        return template[:colon], template[colon + 1 :]
+    return template, None
+
+
+def refuse_branch_in_image_name(name_part: str, where: str, template: str, location: Location | None) -> None:
+    """A branch slug is a valid tag, not always a valid repository name (`_x`, `a..b`,
+    `a___b`): ``{branch}`` belongs in the tag, after the ':'."""
+    if "{branch}" in name_part:
+        raise UserError(
+            f"{where} '{template}' puts {{branch}} in the image name, where branch names such as '_x' or 'a..b' "
+            "are not valid; put {branch} in the tag, after the ':'",
+            location,
+        )
+
+
+def template_variables(text: str) -> list[str]:
+    """The variables the ``${…}`` expressions of well-formed bake template text read."""
+    if "${" not in text.replace("$${", "") and "%{" not in text.replace("%%{", ""):
+        return []
+    from bakegen.bake.diagnostics import Pos
+    from bakegen.bake.parser import parse_template
+
+    return parse_template(text, "bakegen.yaml", Pos(1, 1)).variables()
+
+
+def _build_time_example(expression: str) -> str:
+    """A value an expression can take at build time, to check the static rest of a name.
+
+    bakegen's branch slugs are at most 64 characters of [a-z0-9._-]; the project name is
+    checked by a validation; other expressions are the user's values, taken as a plain word.
+    """
+    if expression in ("${" + BRANCH_VARIABLE + "}", "${" + BASE_BRANCH_VARIABLE + "}"):
+        return "b" * BRANCH_SLUG_LENGTH
+    return "x"
+
+
+def reference_problem_at_build_time(reference: str) -> str | None:
+    """``naming.reference_problem`` of a reference that may hold bake expressions."""
+    from bakegen.hcl import map_interpolations
+
+    return reference_problem(map_interpolations(reference, _build_time_example))
 
 
 def _check_template(template: str, expanded: str, where: str, location: Location | None) -> None:
@@ -149,6 +210,7 @@ class CacheCompiler:
         self.location = location
         self.uses_branch = False
         self.variables: set[str] = set()
+        self.references: References = {}
         self._keys: dict[str, str] = {}
 
     # -- keys -------------------------------------------------------------------------------
@@ -158,7 +220,7 @@ class CacheCompiler:
         if cache.scope == "shared" and template is None and cache.key == "{service}":
             text = "{project}"
         values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
-        return expand_key(text, values, "cache.key", self.location("key"))
+        return expand_key(text, values, "cache.key", self.location("key"), self.references)
 
     def _branch_key_used(self) -> bool:
         # Registry refs always carry the branch as their tag: registries know no git refs.
@@ -173,6 +235,12 @@ class CacheCompiler:
         seen: dict[str, str] = {}
         for service in services:
             key = self._destination(service, "${" + BRANCH_VARIABLE + "}")
+            if key in seen and self.cache.backend == "registry" and seen[key].lower() == service.lower():
+                raise UserError(
+                    f"cache.ref '{self.cache.ref}' gives services '{seen[key]}' and '{service}' the same cache ref "
+                    "(registry names are lower case); rename one of the services",
+                    self.location("ref"),
+                )
             if key in seen:
                 raise UserError(
                     f"cache.key '{self.cache.key}' gives services '{seen[key]}' and '{service}' the same "
@@ -187,13 +255,24 @@ class CacheCompiler:
         return self._key(service, branch)
 
     def _registry_ref(self, service: str, branch: str) -> str:
+        """``ref:tag``. Registry repository names are lower case, compose service names need
+        not be (`Api`): the service is lower-cased in the ref (it is known when compiling)."""
         assert self.cache.ref is not None
-        values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
-        ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"))
+        refuse_branch_in_image_name(self.cache.ref, "cache.ref", self.cache.ref, self.location("ref"))
+        values = {"service": service.lower(), "project": self.project, "branch": branch, "platform": _PLATFORM}
+        ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"), self.references)
         tag = branch if "{service}" in self.cache.ref else f"{service}-{branch}"
         if "{platform}" in self.cache.key and "{platform}" not in self.cache.ref:
             tag += f"-{_PLATFORM}"  # the key asks for per-platform caches; a registry ref splits by tag
-        return f"{ref}:{tag}"
+        reference = f"{ref}:{tag}"
+        problem = reference_problem_at_build_time(reference)
+        if problem is not None:
+            raise UserError(
+                f"cache.ref '{self.cache.ref}' gives service '{service}' the cache ref '{reference}', which is not a "
+                f"valid image reference: {problem}",
+                self.location("ref"),
+            )
+        return reference
 
     # -- entries ----------------------------------------------------------------------------
     def _read(self, service: str, branch: str) -> str:
@@ -226,6 +305,9 @@ class CacheCompiler:
         return ",".join([head, *self._write_options(mode)])
 
     def _s3_options(self) -> list[str]:
+        for key, value in self.cache.s3:
+            if "$" in value:
+                expand_key(value, {}, f"cache.s3.{key}", self.location("s3"), self.references)
         return [f"{key}={value}" for key, value in self.cache.s3]
 
     def _local_dir(self, directory: str, service: str, branch: str) -> str:

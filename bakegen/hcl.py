@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def escape_template_literal(text: str) -> str:
     """Literal text inside a bake template string: ``${`` and ``%{`` must be doubled."""
@@ -93,6 +95,24 @@ def strip_interpolations(text: str) -> str | None:
             end = _interpolation_end(text, index + 2)
             if end == len(text) and not text.endswith("}"):
                 return None
+            index = end
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
+
+
+def map_interpolations(text: str, replace: Callable[[str], str]) -> str:
+    """Template text with every ``${…}`` replaced by ``replace(its text)``; escapes kept."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith("$${", index) or text.startswith("%%{", index):
+            out.append(text[index : index + 3])
+            index += 3
+        elif text.startswith("${", index):
+            end = _interpolation_end(text, index + 2)
+            out.append(replace(text[index:end]))
             index = end
         else:
             out.append(text[index])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bakegen.naming import branch_slug, normalize_project_name, target_name
+from bakegen.naming import branch_slug, normalize_project_name, reference_problem, target_name
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,11 @@ from bakegen.naming import branch_slug, normalize_project_name, target_name
         ("..hidden", "hidden"),
         ("caf\u00e9/menu", "caf-menu"),
         ("a" * 63 + "/b", "a" * 63),  # cut at 64 leaves a trailing '-', trimmed after
+        # Nothing left: the first 12 hex digits of the sha256 of the name (issue 13).
+        ("#", "334359b90efe"),
+        ("\u00e9", "4a99557e4033"),
+        ("\u1100\u1161", "64ee5293d31b"),  # cty normalizes strings to NFC (U+AC00) before hashing
+        ("-.#.-", "75c2c66c1f1d"),
     ],
 )
 def test_branch_slug(branch: str, slug: str) -> None:
@@ -34,3 +39,26 @@ def test_normalize_project_name(name: str, normalized: str) -> None:
 def test_target_name_replaces_dots() -> None:
     assert target_name("web.api") == "web_api"
     assert target_name("web-api_2") == "web-api_2"
+
+
+@pytest.mark.parametrize(
+    ("reference", "problem"),
+    [
+        ("ghcr.io/acme/api:1.0", None),
+        ("localhost:5000/shop/api:main", None),
+        ("shop-api", None),
+        ("a--b__c/e_f:_x", None),
+        ("registry.example/cache/Api:main", "the repository name must be lower case"),
+        ("shop-Api", "the repository name must be lower case"),
+        ("Acme/app", "the repository name must be lower case"),
+        ("registry.example/cache/api:", "the tag is empty"),
+        ("a/b:" + "x" * 129, "the tag is longer than 128 characters"),
+        ("a/b:-x", "the tag must match [A-Za-z0-9_][A-Za-z0-9._-]*"),
+        ("a/web_", "the repository name must be components of [a-z0-9] joined by '.', '_', '__' or '-', separated by '/'"),
+        ("a/b..c", "the repository name must be components of [a-z0-9] joined by '.', '_', '__' or '-', separated by '/'"),
+        ("-bad.io/a", "the registry host is not a valid host name"),
+        ("a/" + "b" * 254, "the name is longer than 255 characters"),
+    ],
+)
+def test_reference_problem(reference: str, problem: str | None) -> None:
+    assert reference_problem(reference) == problem

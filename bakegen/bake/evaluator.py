@@ -4,6 +4,7 @@ functions, block names, and decoding target/group blocks, with buildx's diagnost
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -150,7 +151,9 @@ class BakeParser:
     # ---------------------------------------------------------------- variables
 
     def env_lookup(self, name: str) -> str | None:
-        return self.env.get(name) if self.lookup_env else None
+        # cty.StringVal normalizes every string to NFC: an NFD branch name hashes as NFC.
+        value = self.env.get(name) if self.lookup_env else None
+        return None if value is None else unicodedata.normalize("NFC", value)
 
     def _override(self, name: str, favor_json: bool) -> tuple[str | None, bool]:
         value = self.env_lookup(name)

@@ -38,11 +38,17 @@ def _nonempty(name: str) -> str:
     return f'{name} != null && {name} != ""'
 
 
+def slug_expression(raw: str) -> str:
+    """The sanitizer, bake twin of ``naming.branch_slug`` without its fallback (checked against
+    real buildx in shared/bake-cases): lower case, [A-Za-z0-9._-] runs kept, cut to 64, trimmed."""
+    return f'trim(substr(lower(regex_replace({raw}, "[^A-Za-z0-9._-]+", "-")), 0, {BRANCH_SLUG_LENGTH}), "-.")'
+
+
 def branch_slug_expression(raw: str) -> str:
-    """Bake twin of ``naming.branch_slug``. The sanitizer is checked against real buildx in
-    shared/bake-cases, and so is ``substr(sha256(…), 0, 12)``; the fallback for an empty slug
-    combines them in a conditional."""
-    slug = f'trim(substr(lower(regex_replace({raw}, "[^A-Za-z0-9._-]+", "-")), 0, {BRANCH_SLUG_LENGTH}), "-.")'
+    """Bake twin of ``naming.branch_slug``: the sanitizer, or when it leaves nothing (`#`, only
+    non-ASCII letters) ``substr(sha256(…), 0, 12)`` (recorded in shared/bake-cases on its own;
+    this conditional combining them is not)."""
+    slug = slug_expression(raw)
     return f'{slug} != "" ? {slug} : substr(sha256({raw}), 0, {BRANCH_HASH_LENGTH})'
 
 
@@ -69,7 +75,7 @@ def platform_variables() -> dict[str, dict[str, object]]:
     return {
         name: {"default": ""},
         PLATFORM_SLUG_VARIABLE: {
-            "default": "${" + f'{_nonempty(name)} ? {branch_slug_expression(name)} : "{ALL_PLATFORMS_SLUG}"' + "}"
+            "default": "${" + f'{_nonempty(name)} ? {slug_expression(name)} : "{ALL_PLATFORMS_SLUG}"' + "}"
         },
     }
 

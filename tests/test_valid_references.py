@@ -17,7 +17,8 @@ PUSH = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"}
 
 
 def project(tmp_path: Path, compose: str, policy: str) -> Path:
-    (tmp_path / "compose.yaml").write_text(compose)
+    (tmp_path / "compose.yaml").write_text("name: shop\n" + compose)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     (tmp_path / "bakegen.yaml").write_text("version: 1\ncompose: {files: [compose.yaml]}\n" + policy)
     return tmp_path
 
@@ -102,14 +103,14 @@ def test_the_bake_slug_and_its_python_twin_agree(
     [
         pytest.param(
             "services:\n  Api:\n    build: .\n", "",
-            "compose.yaml:2:3: error: service 'Api' gets the image name '${BAKEGEN_PROJECT}-Api' from compose, which is "
+            "compose.yaml:3:3: error: service 'Api' gets the image name '${BAKEGEN_PROJECT}-Api' from compose, which is "
             "not a valid image reference: the repository name must be lower case; give the service a valid "
             "image: in the compose file",
             id="implicit-image-upper-case",
         ),
         pytest.param(
             "services:\n  api:\n    build: .\n    image: Acme/API\n", "",
-            "compose.yaml:4:12: error: service 'api' gets the image name 'Acme/API' from compose, which is not a valid "
+            "compose.yaml:5:12: error: service 'api' gets the image name 'Acme/API' from compose, which is not a valid "
             "image reference: the repository name must be lower case; give the service a valid image: in "
             "the compose file",
             id="explicit-image-upper-case",

@@ -58,3 +58,23 @@ class UserError(Exception):
         if self.location is None:
             return f"error: {self.message}"
         return f"{self.location}: error: {self.message}"
+
+
+_KINDS: tuple[tuple[type | tuple[type, ...], str, str], ...] = (
+    (bool, "boolean", "a boolean"),  # before int: a bool is an int
+    ((int, float), "number", "a number"),
+    (str, "string", "a string"),
+    (dict, "mapping", "a mapping"),
+    (list, "list", "a list"),
+)
+
+
+def kind(value: object, *, article: bool = False) -> str:
+    """A value's type as messages name it: compose's schema words ("string"), or with an
+    article for the policy's messages ("a string")."""
+    if value is None:
+        return "null"
+    for types, word, with_article in _KINDS:
+        if isinstance(value, types):
+            return with_article if article else word
+    return type(value).__name__

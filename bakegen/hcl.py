@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+# Words HCL reads as keywords inside ``${…}``: never usable as a variable name.
+KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "else", "endif", "endfor"})
+
 
 def escape_template_literal(text: str) -> str:
     """Literal text inside a bake template string: ``${`` and ``%{`` must be doubled."""

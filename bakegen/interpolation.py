@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from bakegen import hcl
+
 __all__ = [
     "BakeTemplate",
     "InterpolationError",
@@ -44,7 +46,6 @@ __all__ = [
 OPERATORS = (":-", "-", ":+", "+", ":?", "?")
 
 # Words that HCL reads as something other than a variable reference.
-HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "endif", "else", "endfor"})
 
 # Compose matches names with a case-insensitive `[_a-z][_a-z0-9]*`; Go's case folding makes
 # that also match U+017F (long s, folds to s) and U+212A (Kelvin sign, folds to k).
@@ -447,7 +448,7 @@ class _Compiler:
 
 
 def _check_name(name: str) -> None:
-    if name in HCL_KEYWORDS:
+    if name in hcl.KEYWORDS:
         raise InterpolationError(
             f"variable {name!r} cannot be used in a bake file: {name!r} is an HCL keyword",
             0,

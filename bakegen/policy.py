@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bakegen.errors import Location, UserError
+from bakegen.errors import Location, UserError, kind
 
 DEFAULT_POLICY_FILE = "bakegen.yaml"
 CACHE_BACKENDS = ("gha", "registry", "local", "s3", "inline", "none")
@@ -126,7 +126,7 @@ class _Reader:
 
     def mapping(self, value: Any, where: str, allowed: tuple[str, ...], at: Location) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise UserError(f"{where} must be a mapping, got {_kind(value)}", at)
+            raise UserError(f"{where} must be a mapping, got {kind(value, article=True)}", at)
         for key in value:
             if not isinstance(key, str) or key not in allowed:
                 import difflib  # here, not at the top: only a policy error needs it
@@ -145,13 +145,13 @@ class _Reader:
     def string(self, container: Any, key: Any, where: str) -> str:
         value = container[key]
         if not isinstance(value, str):
-            raise UserError(f"{where} must be a string, got {_kind(value)}", self.location(container, key))
+            raise UserError(f"{where} must be a string, got {kind(value, article=True)}", self.location(container, key))
         return value
 
     def boolean(self, container: Any, key: Any, where: str) -> bool:
         value = container[key]
         if not isinstance(value, bool):
-            raise UserError(f"{where} must be true or false, got {_kind(value)}", self.location(container, key))
+            raise UserError(f"{where} must be true or false, got {kind(value, article=True)}", self.location(container, key))
         return value
 
     def choice(self, container: Any, key: Any, where: str, choices: tuple[str, ...]) -> str:
@@ -165,11 +165,11 @@ class _Reader:
     def strings(self, container: Any, key: Any, where: str) -> tuple[str, ...]:
         value = container[key]
         if not isinstance(value, list):
-            raise UserError(f"{where} must be a list of strings, got {_kind(value)}", self.location(container, key))
+            raise UserError(f"{where} must be a list of strings, got {kind(value, article=True)}", self.location(container, key))
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 raise UserError(
-                    f"{where}[{index}] must be a string, got {_kind(item)}", self.location(value, index)
+                    f"{where}[{index}] must be a string, got {kind(item, article=True)}", self.location(value, index)
                 )
         return tuple(value)
 
@@ -185,22 +185,6 @@ class _Reader:
 def _is_env_switch(value: str) -> bool:
     name = value.removeprefix("env:")
     return value.startswith("env:") and name.isidentifier() and name.isascii()
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 def load_policy(path: Path, display_path: str) -> Policy:
@@ -314,7 +298,7 @@ def _groups(reader: _Reader, targets: dict[str, Any]) -> tuple[tuple[str, tuple[
     groups = targets["groups"]
     if not isinstance(groups, dict):
         raise UserError(
-            f"targets.groups must be a mapping of group name to a list of services, got {_kind(groups)}",
+            f"targets.groups must be a mapping of group name to a list of services, got {kind(groups, article=True)}",
             reader.location(targets, "groups"),
         )
     result = []
@@ -339,7 +323,7 @@ def _variables(reader: _Reader, top: dict[str, Any]) -> tuple[tuple[str, str], .
     variables = top["variables"]
     if not isinstance(variables, dict):
         raise UserError(
-            f"variables must be a mapping of name to default value, got {_kind(variables)}",
+            f"variables must be a mapping of name to default value, got {kind(variables, article=True)}",
             reader.location(top, "variables"),
         )
     result = []
@@ -433,7 +417,7 @@ def _services(reader: _Reader, top: dict[str, Any]) -> tuple[tuple[str, ServiceP
     services = top["services"]
     if not isinstance(services, dict):
         raise UserError(
-            f"services must be a mapping of service name to overrides, got {_kind(services)}",
+            f"services must be a mapping of service name to overrides, got {kind(services, article=True)}",
             reader.location(top, "services"),
         )
     result = []

@@ -16,7 +16,6 @@ from bakegen.compose.model import IncludeEnv, Scalar
 from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 
-_HCL_KEYWORDS = frozenset({"null", "true", "false", "for", "in", "if", "else", "endif", "endfor"})
 
 
 @dataclass
@@ -171,7 +170,7 @@ class Interpolator:
             raise UserError(error.message, _shift(location, error.offset)) from None
 
     def use_variable(self, name: str, location: Location | None) -> None:
-        if name in _HCL_KEYWORDS:
+        if name in hcl.KEYWORDS:
             raise UserError(
                 f"variable name '{name}' is an HCL keyword and cannot be a bake variable; rename it",
                 location,

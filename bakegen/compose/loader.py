@@ -72,9 +72,9 @@ from typing import Any
 
 from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
-from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context, kind
+from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context
 from bakegen.compose.spec import secret_definitions, service_spec
-from bakegen.errors import Location, UserError
+from bakegen.errors import Location, UserError, kind
 from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from bakegen.compose.keys import BUILD_KEYS, keys_of_shape
 from bakegen.compose.model import PathValue
-from bakegen.errors import Location, UserError
+from bakegen.errors import Location, UserError, kind
 from bakegen.yamlio import Timestamp, YamlList, YamlMap, location_of
 
 TOP_LEVEL_KEYS = frozenset({"configs", "include", "models", "name", "networks", "secrets", "services", "version", "volumes"})
@@ -41,23 +41,6 @@ SERVICE_KEYS = frozenset(
 _SERVICE_KEY_VALUES = ("environment", "labels", "annotations", "sysctls")
 # buildkit's remote contexts (compose-go paths/context.go): left as written, never joined.
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
-
-
-def kind(value: Any) -> str:
-    """A value's type as compose's schema names it."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "mapping"
-    if isinstance(value, list):
-        return "list"
-    return type(value).__name__
 
 
 def replace(mapping: YamlMap, key: str, value: Any) -> None:

@@ -26,6 +26,7 @@ EXAMPLES = {
     "init": "example: bakegen init --ci github --pre-commit",
     "targets": "example: bakegen targets --json     # for a CI matrix",
     "affected": "example: bakegen affected --base origin/main   # targets a branch changed",
+    "matrix": "example: bakegen matrix --base origin/main     # the fan-out's cells for a PR",
     "schema": "example: bakegen schema > bakegen.schema.json",
 }
 
@@ -80,12 +81,19 @@ def _parser() -> argparse.ArgumentParser:
                       help="compose file to scaffold from (repeatable; default: COMPOSE_FILE, else compose's discovery)")
     init.add_argument("--hook-repo", metavar="URL",
                       help="git URL of bakegen for the pre-commit hook (default: where this bakegen was installed from)")
+    init.add_argument("--fan-out", action="store_true",
+                      help="with --ci github: one job per target and platform (.github/workflows/bakegen-fanout.yml)")
     targets = command("targets", "list targets and groups")
     targets.add_argument("--json", action="store_true", help="machine-readable output")
     affected = command("affected", "list the targets whose build inputs changed between two commits")
     affected.add_argument("--base", required=True, metavar="REF", help="the commit to compare with (e.g. origin/main)")
     affected.add_argument("--head", default="HEAD", metavar="REF", help="the commit to look at (default: HEAD)")
     affected.add_argument("--json", action="store_true", help="machine-readable output, with reasons")
+    matrix = command("matrix", "the fan-out workflow's matrix: one cell per target and platform")
+    matrix.add_argument("--base", metavar="REF", help="only the targets affected since REF (pull requests)")
+    matrix.add_argument("--head", default="HEAD", metavar="REF", help="the commit to read (default: HEAD)")
+    matrix.add_argument("--push", action="store_true", help="tagged targets push by digest and are merged")
+    matrix.add_argument("--github", action="store_true", help="print name=value lines for $GITHUB_OUTPUT")
     command("schema", "print the policy JSON Schema")
     return parser
 
@@ -204,7 +212,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bakegen.commands import init
 
         return init.run(args.config, force=args.force, ci=args.ci, pre_commit=args.pre_commit,
-                        compose=_compose_choice(args), hook_repo=args.hook_repo)
+                        compose=_compose_choice(args), hook_repo=args.hook_repo,
+                        fan_out=args.fan_out)
     if command == "targets":
         from bakegen.commands import targets
 
@@ -213,6 +222,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bakegen.commands import affected
 
         return affected.run(args.config, args.base, args.head, as_json=args.json)
+    if command == "matrix":
+        from bakegen.commands import matrix
+
+        return matrix.run(args.config, args.base, args.head, push=args.push, github=args.github)
     if command == "schema":
         from bakegen.commands import schema
 

@@ -20,6 +20,8 @@ CACHE_BACKENDS = ("gha", "registry", "local", "s3", "inline", "none")
 CACHE_MODES = ("min", "max")
 CACHE_EXPORTS = ("all", "default-branch", "none")
 CACHE_SCOPES = ("per-service", "shared")
+# The fan-out's native runners per platform (GitHub-hosted); fan_out.runners adds or replaces.
+DEFAULT_RUNNERS = (("linux/amd64", "ubuntu-24.04"), ("linux/arm64", "ubuntu-24.04-arm"))
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Policy:
     variables: tuple[tuple[str, str], ...] = ()
     cache: CachePolicy = field(default_factory=CachePolicy)
     services: tuple[tuple[str, ServicePolicy], ...] = ()
+    runners: tuple[tuple[str, str], ...] = DEFAULT_RUNNERS  # fan-out: platform → runner label
     locations: Any = None  # the YamlMap the policy came from, for lint positions
 
     @property
@@ -210,7 +213,7 @@ def parse_policy(document: Any, path: Path, display_path: str) -> Policy:
     top = reader.mapping(
         document,
         "the policy",
-        ("version", "compose", "output", "targets", "tags", "variables", "cache", "services"),
+        ("version", "compose", "output", "targets", "tags", "variables", "cache", "services", "fan_out"),
         top_location,
     )
     if "version" not in top:
@@ -264,7 +267,42 @@ def parse_policy(document: Any, path: Path, display_path: str) -> Policy:
         values["cache"] = _cache(reader, top["cache"], reader.location(top, "cache"))
     if "services" in top:
         values["services"] = _services(reader, top)
+    if "fan_out" in top:
+        values["runners"] = _runners(reader, top)
     return Policy(**values)
+
+
+_PLATFORM = r"[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?"
+
+
+def _runners(reader: _Reader, top: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    import re
+
+    fan_out = reader.mapping(top["fan_out"], "fan_out", ("runners",), reader.location(top, "fan_out"))
+    runners = dict(DEFAULT_RUNNERS)
+    if "runners" in fan_out:
+        table = fan_out["runners"]
+        if not isinstance(table, dict):
+            raise UserError(
+                f"fan_out.runners must be a mapping of platform to runner label, got {_kind(table)}",
+                reader.location(fan_out, "runners"),
+            )
+        for platform in table:
+            if not isinstance(platform, str) or not re.fullmatch(_PLATFORM, platform):
+                raise UserError(
+                    f"fan_out.runners key {str(platform)!r} is not a platform like linux/arm64",
+                    reader.key_location(table, str(platform)),
+                )
+            label = reader.string(table, platform, f"fan_out.runners.{platform}")
+            # The label reaches `runs-on` through the matrix: plain label characters only.
+            if not re.fullmatch(r"[A-Za-z0-9._-]+", label):
+                raise UserError(
+                    f"fan_out.runners.{platform} must be a runner label (letters, digits, '.', '_', '-'), "
+                    f"got '{label}'",
+                    reader.location(table, platform),
+                )
+            runners[platform] = label
+    return tuple(sorted(runners.items()))
 
 
 def _project_name(reader: _Reader, compose: dict[str, Any]) -> str:

@@ -302,13 +302,13 @@ CASES: list[Case] = [
     # -- policy -------------------------------------------------------------------------------
     Case("policy-unknown-key-did-you-mean", policy("cahce: {}\n"), 2,
          "bakegen.yaml:4:1: error: unknown key 'cahce' in the policy; did you mean 'cache'? (expected one of: "
-         "version, compose, output, targets, tags, variables, cache, services)"),
+         "version, compose, output, targets, tags, variables, cache, services, fan_out)"),
     Case("policy-unknown-nested-key", policy("cache:\n  backnd: gha\n"), 2,
          "bakegen.yaml:5:3: error: unknown key 'backnd' in cache; did you mean 'backend'? (expected one of: backend, "
          "scope, key, mode, ignore_error, export, fallback, default_branch, enabled, ref, s3, local)"),
     Case("policy-unknown-key-no-match", policy("zzzz: 1\n"), 2,
          "bakegen.yaml:4:1: error: unknown key 'zzzz' in the policy (expected one of: version, compose, output, "
-         "targets, tags, variables, cache, services)"),
+         "targets, tags, variables, cache, services, fan_out)"),
     Case("policy-unknown-service-key", policy("services:\n  api:\n    skp: true\n"), 2,
          "bakegen.yaml:6:5: error: unknown key 'skp' in services.api; did you mean 'skip'? (expected one of: skip, "
          "cache, platforms, tags)"),
@@ -411,7 +411,7 @@ CASES: list[Case] = [
     # -- command line -----------------------------------------------------------------------------
     Case("cli-unknown-command", {}, 2,
          "bakegen: error: argument COMMAND: invalid choice: 'frobnicate' (choose from 'render', 'check', 'validate', "
-         "'explain', 'init', 'targets', 'affected', 'schema') (see 'bakegen --help')", args=("frobnicate",)),
+         "'explain', 'init', 'targets', 'affected', 'matrix', 'schema') (see 'bakegen --help')", args=("frobnicate",)),
     Case("cli-unknown-flag", {}, 2,
          "bakegen: error: unrecognized arguments: --frob (see 'bakegen --help')", args=("render", "--frob")),
     Case("cli-check-and-stdout", {}, 2,
@@ -430,6 +430,6 @@ CASES: list[Case] = [
          "bakegen: error: argument --ci: invalid choice: 'gitlab' (choose from 'github') (see 'bakegen init --help')",
          args=("init", "--ci", "gitlab")),
     Case("cli-no-command", {}, 2,
-         "bakegen: error: no command given; expected one of render, check, validate, explain, init, targets, affected, schema "
+         "bakegen: error: no command given; expected one of render, check, validate, explain, init, targets, affected, matrix, schema "
          "(see 'bakegen --help')", args=()),
 ]

@@ -25,7 +25,7 @@ BAD_POLICIES = [
     (
         "version: 1\ntargetz: {}\n",
         "p.yaml:2:1: error: unknown key 'targetz' in the policy; did you mean 'targets'? (expected one of: "
-        "version, compose, output, targets, tags, variables, cache, services)",
+        "version, compose, output, targets, tags, variables, cache, services, fan_out)",
     ),
     ("version: 2\n", "p.yaml:1:10: error: unsupported policy version 2; this bakegen reads version 1"),
     ("compose: {}\n", "p.yaml:1:1: error: the policy needs 'version: 1'"),

@@ -39,15 +39,7 @@ def compare(policy: Policy, base: str, head: str) -> Comparison:
     base_commit = git.commit(repository, base)
     head_commit = git.commit(repository, head)
     bake_path = relative(policy.root / policy.output_json)
-    text = git.file_at(repository, head_commit, bake_path)
-    if text is None:
-        raise UserError(f"{bake_path} is not committed at {head}; run 'bakegen render' and commit it")
-    try:
-        bake = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise UserError(f"{bake_path} at {head} is not JSON: {error}") from None
-    if not isinstance(bake, dict) or not isinstance(bake.get("target", {}), dict):
-        raise UserError(f"{bake_path} at {head} is not a bake file; expected an object with 'target'")
+    bake = _read_bake(repository, head, head_commit, bake_path)
     project, _ = load_compose(policy)
     inputs = {relative(policy.path), bake_path}
     inputs |= {relative(Path(path)) for path in getattr(project, "files", [])}
@@ -63,6 +55,30 @@ def compare(policy: Policy, base: str, head: str) -> Comparison:
     bake_dir = str(Path(bake_path).parent.as_posix())
     result = affected_targets(bake, bake_dir, changed, inputs, read)
     return Comparison(base_commit, head_commit, bake, result.targets)
+
+
+def committed_bake(policy: Policy, head: str) -> dict[str, Any]:
+    """The bake file as committed at ``head`` (the matrix reads targets from it, not the disk)."""
+    from bakegen import git
+
+    repository = Path(os.path.realpath(git.repository_root(policy.root)))
+    bake_path = Path(os.path.relpath(os.path.realpath(policy.root / policy.output_json), repository)).as_posix()
+    return _read_bake(repository, head, git.commit(repository, head), bake_path)
+
+
+def _read_bake(repository: Path, head: str, head_commit: str, bake_path: str) -> dict[str, Any]:
+    from bakegen import git
+
+    text = git.file_at(repository, head_commit, bake_path)
+    if text is None:
+        raise UserError(f"{bake_path} is not committed at {head}; run 'bakegen render' and commit it")
+    try:
+        bake = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UserError(f"{bake_path} at {head} is not JSON: {error}") from None
+    if not isinstance(bake, dict) or not isinstance(bake.get("target", {}), dict):
+        raise UserError(f"{bake_path} at {head} is not a bake file; expected an object with 'target'")
+    return bake
 
 
 def run(config: str, base: str, head: str, *, as_json: bool) -> int:

@@ -27,6 +27,7 @@ from bakegen.files import display_path
 from bakegen.policy import DEFAULT_POLICY_FILE, Policy
 
 WORKFLOW_PATH = Path(".github") / "workflows" / "bakegen.yml"
+FAN_OUT_WORKFLOW_PATH = Path(".github") / "workflows" / "bakegen-fanout.yml"
 PRE_COMMIT_CONFIG = Path(".pre-commit-config.yaml")
 # bakegen's own repository: the hook's default source (the `Repository` URL in pyproject.toml
 # says the same; a test checks they agree).
@@ -71,7 +72,10 @@ def run(
     pre_commit: bool,
     compose: ComposeChoice = ComposeChoice(),
     hook_repo: str | None = None,
+    fan_out: bool = False,
 ) -> int:
+    if fan_out and ci != "github":
+        raise UserError("--fan-out writes a GitHub Actions workflow; use it with --ci github")
     policy_path = Path(config)
     root = policy_path.parent
     repository = _repository_root(root)
@@ -85,8 +89,13 @@ def run(
 
         policy = load_policy(policy_path, display_path(policy_path))
         notes.append(f"using the existing {display_path(policy_path)}")
+        from bakegen.cache import uses_platform
+
+        if fan_out and not uses_platform(policy.cache):
+            notes.append("the fan-out needs {platform} in cache.key (e.g. \"{service}-{platform}\"); "
+                         "add it and run bakegen render")
     else:
-        scaffold = scaffold_policy(policy_path, compose, default_branch=_default_branch(root))
+        scaffold = scaffold_policy(policy_path, compose, default_branch=_default_branch(root), fan_out=fan_out)
         policy = scaffold.policy
         notes.extend(scaffold.notes)
         writes.append((policy_path, scaffold.text.encode("utf-8"), "policy file"))
@@ -106,8 +115,9 @@ def run(
             notes.append(f"{display_path(config_path)} exists and is left as it is: add the entry printed "
                          "on stdout under its `repos:`" + (" (the workflow runs that hook)" if ci else ""))
     if ci == "github":
-        workflow = render_workflow(policy, repository)
-        writes.append((repository / WORKFLOW_PATH, workflow.encode("utf-8"), "workflow file"))
+        workflow = render_workflow(policy, repository, fan_out=fan_out)
+        path = FAN_OUT_WORKFLOW_PATH if fan_out else WORKFLOW_PATH
+        writes.append((repository / path, workflow.encode("utf-8"), "workflow file"))
     # Every refusal comes before any write: `init --ci github` next to an existing workflow must
     # not leave a policy behind.
     existing = {path for path, _, kind in writes if _check_target(path, kind, force)}
@@ -193,7 +203,9 @@ def hook_source(repo: str | None = None) -> HookSource:
     return HookSource(REPOSITORY, rev)
 
 
-def scaffold_policy(policy_path: Path, compose: ComposeChoice = ComposeChoice(), *, default_branch: str = "main") -> Scaffold:
+def scaffold_policy(
+    policy_path: Path, compose: ComposeChoice = ComposeChoice(), *, default_branch: str = "main", fan_out: bool = False
+) -> Scaffold:
     """The policy text for the compose project in ``policy_path``'s directory, checked to compile."""
     from bakegen.compose.loader import DEFAULT_FILES, OVERRIDE_FILES
     from bakegen.naming import normalize_project_name
@@ -281,6 +293,7 @@ def scaffold_policy(policy_path: Path, compose: ComposeChoice = ComposeChoice(),
         env_files=list(env_files),
         output_json=OUTPUT_JSON,
         default_branch=default_branch,
+        fan_out=fan_out,
     )
     # The scaffold must be a policy `render` accepts and compiles; a failure here is the
     # compose project's (reported as render would report it), or a template bug.
@@ -305,8 +318,11 @@ def _env_project_name(path: Path) -> str | None:
     return None
 
 
-def render_workflow(policy: Policy, repository: Path) -> str:
-    """The GitHub Actions workflow for ``policy`` in the git repository at ``repository``."""
+def render_workflow(policy: Policy, repository: Path, *, fan_out: bool = False) -> str:
+    """The GitHub Actions workflow for ``policy`` in the git repository at ``repository``.
+
+    ``fan_out``: the workflow of one job per target and platform (github-workflow-fanout.yml.j2).
+    """
     root = Path(os.path.abspath(policy.root))
     workdir = _plain(os.path.relpath(root, repository), "the project directory")
     # The same files and project name as the policy: `compose up` must look for the images
@@ -314,7 +330,13 @@ def render_workflow(policy: Policy, repository: Path) -> str:
     compose_args = "".join(f"-f {_plain(name, 'a compose file name')} " for name in policy.compose_files)
     if policy.project:
         compose_args += f"-p {_plain(policy.project, 'the project name')} "
-    text: str = _environment().get_template("github-workflow.yml.j2").render(
+    # `bakegen matrix` runs in the policy's directory, where it finds bakegen.yaml by itself.
+    name = policy.path.name
+    policy_args = "" if name == DEFAULT_POLICY_FILE else f" -c {shlex.quote(_plain(name, 'the policy path'))}"
+    template = "github-workflow-fanout.yml.j2" if fan_out else "github-workflow.yml.j2"
+    text: str = _environment().get_template(template).render(
+        expr=_github_expression,
+        policy_args=policy_args,
         version=__version__,
         output_json=_plain(policy.output_json, "the output path"),
         default_branch=policy.cache.default_branch,
@@ -353,6 +375,11 @@ def _repository_root(directory: Path) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return current
+
+
+def _github_expression(text: str) -> str:
+    """A GitHub Actions ``${{ … }}`` expression, written from a template."""
+    return "${{ " + text + " }}"
 
 
 def _yaml_scalar(value: Any) -> str:

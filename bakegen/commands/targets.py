@@ -18,7 +18,12 @@ def run(config: str, *, as_json: bool) -> int:
     targets = sorted(bake["target"])
     groups = {name: group["targets"] for name, group in sorted(bake["group"].items())}
     if as_json:
-        sys.stdout.write(json.dumps({"targets": targets, "groups": groups}, indent=2, sort_keys=True) + "\n")
+        from bakegen.matrix import literal_platforms
+
+        # platforms: target → its own platforms ([]: the builder's; null: they depend on variables).
+        platforms = {name: literal_platforms(bake["target"][name]) for name in targets}
+        document = {"targets": targets, "groups": groups, "platforms": platforms}
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
         return 0
     for name in targets:
         print(name)

@@ -257,3 +257,24 @@ def test_targets_json_has_platforms_per_target(repository: Path, capsys: pytest.
         "api": ["linux/amd64", "linux/arm64"], "base": [], "web": [], "worker": ["linux/arm64"],
     }
     assert document["targets"] == ["api", "base", "web", "worker"]
+
+
+def test_plan_installs_bakegen_at_the_rev_the_pre_commit_config_pins(repository: Path, tmp_path: Path) -> None:
+    """One version for the hook and CI: the install step reads .pre-commit-config.yaml."""
+    (step,) = [step for step in workflow(repository)["jobs"]["plan"]["steps"] if step["name"].startswith("Install bakegen")]
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    calls = tmp_path / "calls"
+    # `python -` runs the real interpreter; `python -m pip …` is recorded instead of installing.
+    (shims / "python").write_text(
+        f'#!/bin/sh\nif [ "$1" = "-m" ]; then echo "$@" >> "{calls}"; exit 0; fi\nexec "{sys.executable}" "$@"\n'
+    )
+    (shims / "python").chmod(0o755)
+    env = {"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path)}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repository, env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    config = yaml.safe_load((repository / ".pre-commit-config.yaml").read_text())
+    (entry,) = config["repos"]
+    assert (tmp_path / "bakegen-requirement.txt").read_text() == f"bakegen @ git+{entry['repo']}@{entry['rev']}\n"
+    assert calls.read_text() == f"-m pip install -r {tmp_path}/bakegen-requirement.txt\n"

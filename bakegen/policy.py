@@ -284,7 +284,7 @@ def _runners(reader: _Reader, top: dict[str, Any]) -> tuple[tuple[str, str], ...
         table = fan_out["runners"]
         if not isinstance(table, dict):
             raise UserError(
-                f"fan_out.runners must be a mapping of platform to runner label, got {_kind(table)}",
+                f"fan_out.runners must be a mapping of platform to runner label, got {kind(table, article=True)}",
                 reader.location(fan_out, "runners"),
             )
         for platform in table:

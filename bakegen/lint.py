@@ -149,6 +149,20 @@ def unlisted_env_file(context: LintContext) -> Iterator[Problem]:
     if found is None:
         return
     path, names = found
+    from bakegen.git import file_states
+
+    if file_states(path.parent, [path.name])[path.name] != "tracked":
+        # A developer's own .env (ignored or never committed) cannot be listed; it matters only
+        # where it sets what the bake file uses.
+        if names:
+            yield Problem(
+                Location(display_path(path)),
+                "warning",
+                f"compose reads {', '.join(names)} from this .env, which git does not commit, so bake builds "
+                "without those values; set them in the environment where bake runs",
+                "unlisted-env-file",
+            )
+        return
     effect = f"its {', '.join(names)} differ between compose and bake" if names else "its values are not carried"
     yield Problem(
         Location(display_path(path)),

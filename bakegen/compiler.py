@@ -248,7 +248,7 @@ class Compiler:
         problem = reference_problem_at_build_time(tag)
         if problem is not None:
             spec = self._service(service)
-            where = location_or_whole(spec.data, "image") if "image" in spec.data else getattr(spec, "location", None)
+            where = spec.image.location if spec.image is not None else spec.location
             raise UserError(
                 f"service '{service}' gets the image name '{tag}' from compose, which is not a valid image "
                 f"reference: {problem}; give the service a valid image: in the compose file",

@@ -42,7 +42,7 @@ def compare(policy: Policy, base: str, head: str) -> Comparison:
     bake = _read_bake(repository, head, head_commit, bake_path)
     project, _ = load_compose(policy)
     inputs = {relative(policy.path), bake_path}
-    inputs |= {relative(Path(path)) for path in getattr(project, "files", [])}
+    inputs |= {relative(path) for path in project.files}
     inputs |= {relative(policy.root / name) for name in policy.env_files}
     if policy.output_hcl:
         inputs.add(relative(policy.root / policy.output_hcl))

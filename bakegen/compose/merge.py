@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bakegen.compose.normalize import SequenceMap, add_host
+from bakegen.compose.shapes import SequenceMap, add_host
 from bakegen.errors import UserError
 from bakegen.yamlio import YamlList, YamlMap
 

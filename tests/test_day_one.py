@@ -301,3 +301,117 @@ def test_config_before_the_command_and_found_upward(
     code, _, err = run(capsys, "check")
     assert code == 2
     assert err.startswith("bakegen: error: policy file not found: bakegen.yaml")
+
+
+# --- 3. the default branch is the repository's ----------------------------------------------
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("origin-head", "trunk"),  # origin/HEAD wins
+        ("config", "develop"),  # else init.defaultBranch
+        ("current", "master"),  # else the current branch
+    ],
+)
+def test_init_reads_the_default_branch_from_git(
+    setup: str, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop", "name: shop\nservices:\n  api:\n    build: ./api\n")
+    git(project, "checkout", "-q", "-b", "master")
+    if setup == "origin-head":
+        git(project, "config", "init.defaultBranch", "develop")
+        commit_all(project)
+        git(project, "update-ref", "refs/remotes/origin/trunk", "HEAD")
+        git(project, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    elif setup == "config":
+        git(project, "config", "init.defaultBranch", "develop")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user-level init.defaultBranch
+    assert run(capsys, "init", "--ci", "github")[0] == 0
+    assert yaml.safe_load((project / "bakegen.yaml").read_text())["cache"]["default_branch"] == expected
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "bakegen.yml").read_text())
+    assert workflow[True]["push"]["branches"] == [expected]
+
+
+def test_validate_warns_when_the_default_branch_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop", "name: shop\nservices:\n  api:\n    build: ./api\n")
+    git(project, "checkout", "-q", "-b", "master")
+    (project / "bakegen.yaml").write_text("version: 1\ncache:\n  default_branch: main\n")
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "validate", "--strict")
+    assert (code, out) == (1, (
+        "bakegen.yaml:3:19: warning: default branch 'main' does not exist in this git repository; set "
+        "cache.default_branch to the repository's default branch (and the branch the workflow's `on: push` "
+        "names) [default-branch-missing]\n"
+    ))
+    (project / "bakegen.yaml").write_text("version: 1\ncache:\n  default_branch: master\n")
+    assert run(capsys, "validate", "--strict") == (0, "", "")
+
+
+# --- 4. init adds, never clobbers -------------------------------------------------------------
+
+def test_ci_and_pre_commit_next_to_an_edited_policy_write_only_their_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop", "name: shop\nservices:\n  api:\n    build: ./api\n")
+    git(project, "checkout", "-q", "-b", "master")
+    edited = "version: 1\ncache:\n  backend: none\n  default_branch: master\n"
+    (project / "bakegen.yaml").write_text(edited)
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "init", "--ci", "github")
+    assert (code, out) == (0, "")
+    assert err == (
+        "bakegen: using the existing bakegen.yaml\n"
+        "bakegen: wrote .pre-commit-config.yaml\n"
+        "bakegen: wrote .github/workflows/bakegen.yml\n"
+        "bakegen: next: bakegen render && git add bakegen.yaml docker-bake.json .pre-commit-config.yaml "
+        ".github/workflows/bakegen.yml\n"
+    )
+    assert (project / "bakegen.yaml").read_text() == edited
+    # --force overwrites what the command writes (the workflow), never the policy, and says so.
+    code, _, err = run(capsys, "init", "--ci", "github", "--force")
+    assert code == 0
+    assert err == (
+        "bakegen: using the existing bakegen.yaml\n"
+        "bakegen: .pre-commit-config.yaml already runs bakegen's hook; left as it is\n"
+        "bakegen: overwrote .github/workflows/bakegen.yml\n"
+        "bakegen: next: bakegen render && git add bakegen.yaml docker-bake.json .github/workflows/bakegen.yml\n"
+    )
+    assert (project / "bakegen.yaml").read_text() == edited
+    # A pre-commit config with other hooks is never rewritten: the entry is printed to add.
+    (project / ".pre-commit-config.yaml").write_text("repos: []\n")
+    code, out, err = run(capsys, "init", "--pre-commit", "--force")
+    assert code == 0
+    assert (project / ".pre-commit-config.yaml").read_text() == "repos: []\n"
+    assert yaml.safe_load(out)["repos"][0]["hooks"] == [{"id": "bakegen-render"}]
+    assert err.splitlines()[1] == (
+        "bakegen: .pre-commit-config.yaml exists and is left as it is: add the entry printed on stdout under its `repos:`"
+    )
+
+
+def test_init_with_compose_files_and_compose_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop", "services: {}\n")
+    (project / "deploy").mkdir()
+    (project / "deploy" / "stack.yml").write_text("services:\n  api:\n    build: ../api\n")
+    (project / "deploy" / "stack.ci.yml").write_text("services:\n  api:\n    build:\n      target: ci\n")
+    monkeypatch.chdir(project)
+    code, _, err = run(capsys, "init", "-f", "deploy/stack.yml", "-f", "deploy/stack.ci.yml")
+    assert code == 0, err
+    policy = yaml.safe_load((project / "bakegen.yaml").read_text())
+    # compose names the project after the first file's directory.
+    assert policy["compose"] == {"files": ["deploy/stack.yml", "deploy/stack.ci.yml"], "project": "deploy"}
+    assert run(capsys, "render")[0] == 0
+    assert json.loads((project / "docker-bake.json").read_text())["target"]["api"]["target"] == "ci"
+    # COMPOSE_FILE (compose's separator) and COMPOSE_PROJECT_NAME, as compose reads them.
+    monkeypatch.setenv("COMPOSE_FILE", "deploy/stack.yml:deploy/stack.ci.yml")
+    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "shop")
+    assert run(capsys, "init", "--force")[0] == 0
+    policy = yaml.safe_load((project / "bakegen.yaml").read_text())
+    assert policy["compose"] == {"files": ["deploy/stack.yml", "deploy/stack.ci.yml"], "project": "shop"}
+    code, _, err = run(capsys, "init", "--force", "-f", "nope.yml")
+    assert (code, err) == (2, "bakegen: error: compose file not found: nope.yml (given with -f or COMPOSE_FILE)\n")

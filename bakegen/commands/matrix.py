@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bakegen.pipeline import display_path
+from bakegen.files import display_path
 from bakegen.policy import load_policy
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from limits import run_python
+from oracle import GO_RUNTIME_ENV
 
 from bakegen.compose import ComposeProject, PathValue, load_project
 from bakegen.compose.model import At, SecretUse
@@ -49,7 +50,7 @@ def oracle(root: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
     for name in files:
         command += ["-f", str(root / name)]
     command += ["config", "--no-interpolate", "--format", "json"]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root)}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root), **GO_RUNTIME_ENV}
     return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
 
 

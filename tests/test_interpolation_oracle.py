@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle import GO_RUNTIME_ENV
 
 pytestmark = pytest.mark.slow  # runs the real docker compose once per environment
 
@@ -89,7 +90,7 @@ ENVIRONMENTS: list[dict[str, str]] = [
 
 
 def _base_env(home: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), **GO_RUNTIME_ENV}
 
 
 def run_config(

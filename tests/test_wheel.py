@@ -46,11 +46,13 @@ def test_installed_wheel_finds_schema_and_templates(tmp_path: Path) -> None:
         assert f"bakegen/_data/{data}" in names, data
 
     venv = tmp_path / "venv"
-    created = run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    # Without pip of its own (seeding one costs more than the rest of the test): this pip
+    # installs into it (`pip --python`), from the package index as for a user.
+    created = run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     python = venv / "bin" / "python"
-    installed = run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
-                    cwd=tmp_path)
+    installed = run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
+                     "--disable-pip-version-check", str(wheel)], cwd=tmp_path)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     bakegen = venv / "bin" / "bakegen"
 

@@ -32,7 +32,7 @@ from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
 from bakegen.envfiles import VariableDefault
 from bakegen.variables import Interpolator, Variables, may_be_empty
-from bakegen.yamlio import location_at, location_of, location_or_whole
+from bakegen.yamlio import location_of, location_or_whole
 
 __all__ = ["HEADER", "PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake", "templates_in"]
 
@@ -58,7 +58,7 @@ class Compiler:
 
     # -- positions --------------------------------------------------------------------------
     def _policy_location(self, key: str) -> Location | None:
-        return location_at(self.policy.locations, ("cache", key))
+        return self.policy.written_at("cache", key)
 
     # -- services without a build -------------------------------------------------------------
     def _require_image(self, spec: ServiceSpec) -> None:
@@ -240,7 +240,7 @@ class Compiler:
         self._apply_cache(name, target, overrides)
 
     def _policy_item_location(self, path: tuple[str, ...], index: int) -> Location | None:
-        return location_at(self.policy.locations, (*path, index))
+        return self.policy.written_at(*path, index)
 
     def _check_compose_tag(self, service: str, tag: str) -> None:
         """compose's own image names are kept as compose spells them (`docker compose up

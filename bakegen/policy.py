@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bakegen.errors import Location, UserError, kind
+
+if TYPE_CHECKING:
+    from bakegen.yamlio import YamlMap
 
 DEFAULT_POLICY_FILE = "bakegen.yaml"
 CACHE_BACKENDS = ("gha", "registry", "local", "s3", "inline", "none")
@@ -73,7 +76,7 @@ class Policy:
     cache: CachePolicy = field(default_factory=CachePolicy)
     services: tuple[tuple[str, ServicePolicy], ...] = ()
     runners: tuple[tuple[str, str], ...] = DEFAULT_RUNNERS  # fan-out: platform → runner label
-    locations: Any = None  # the YamlMap the policy came from, for lint positions
+    locations: YamlMap | None = None  # the mapping the policy came from: where each value was written
 
     @property
     def root(self) -> Path:

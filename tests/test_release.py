@@ -32,6 +32,8 @@ def test_release_runs_on_version_tags_and_publishes_with_trusted_publishing() ->
     assert 'if [ "$TAG" != "v$version" ]' in runs
     assert "python -m build --outdir dist ." in runs
     assert '"$RUNNER_TEMP/wheel/bin/pytest" -q -p no:cacheprovider' in runs
+    # The checkout stays off sys.path (python -c would put the current directory first).
+    assert '"$RUNNER_TEMP/wheel/bin/python" -I -c' in runs
     assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
     assert "with" not in publish["steps"][-1]  # no password: trusted publishing
 

@@ -149,6 +149,25 @@ def test_temp_file_cannot_be_created(
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
 
+def test_directory_refuses_the_temp_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What an unwritable directory does (test_hostile's chmod case cannot run as root,
+    # which ignores directory permissions).
+    before = _snapshot(project)
+    capsys.readouterr()
+    refused = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        raise refused
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    assert main(["render"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "bakegen: error: cannot write docker-bake.json: Permission denied\n"
+    assert _snapshot(project) == before
+
+
 def test_write_atomic_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The single-file entry point keeps the same guarantees."""
     target = tmp_path / "out.json"

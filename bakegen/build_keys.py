@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,20 @@ from bakegen.compose.model import At, BuildSpec, ComposeProject, PathValue, Scal
 from bakegen.errors import Location, UserError
 from bakegen.naming import target_name
 from bakegen.variables import Interpolator, may_be_empty
-from bakegen.yamlio import YamlMap
+from bakegen.yamlio import YamlMap, location_of, location_or_whole
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
+
+
+@dataclass(frozen=True)
+class TargetReference:
+    """A context ``target:<target>`` of ``referrer``'s target, on ``service``'s target."""
+
+    target: str
+    service: str
+    referrer: str
+    context: str
+    location: Location | None
 
 
 class BuildKeyMapper:
@@ -38,6 +50,8 @@ class BuildKeyMapper:
         self.interpolator = interpolator
         self.output_dir = output_dir
         self.project_reference = project_reference
+        # `target:` contexts written so far; the compiler checks each names a target it emits.
+        self.target_references: list[TargetReference] = []
 
     def map_service(self, name: str, spec: ServiceSpec) -> tuple[dict[str, Any], list[str]]:
         """The target's build keys, and its image tags as compose would give them."""
@@ -48,7 +62,7 @@ class BuildKeyMapper:
             mapper(self, build, target, spec)
         tags: list[str] = target.pop("tags")
         if build.x_bake is not None:
-            tags = self._apply_x_bake(build.x_bake, target, tags)
+            tags = self._apply_x_bake(build.x_bake, target, tags, spec)
         return target, tags
 
     def _map_context(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
@@ -199,12 +213,13 @@ class BuildKeyMapper:
         if not build.extra_hosts:
             return
         hosts: dict[str, list[str]] = {}
-        for host, addresses, location in build.extra_hosts:
+        for written, addresses in build.extra_hosts:
+            host = written.value
             if not host or any(char in host for char in "${}% \t"):
                 # compose never interpolates keys and rejects such a host ("bad host name").
-                raise UserError(f"bad host name '{host}' in build.extra_hosts", location)
+                raise UserError(f"bad host name '{host}' in build.extra_hosts", written.location)
             for one in addresses:
-                hosts.setdefault(host, []).append(self.interpolator.template(one, location))
+                hosts.setdefault(host, []).append(self._template(one))
         target["extra-hosts"] = {
             hcl.escape_template_literal(host): ",".join(addresses) for host, addresses in hosts.items()
         }
@@ -271,7 +286,12 @@ class BuildKeyMapper:
                 service = raw.removeprefix("service:")
                 if service not in self.project.services:
                     raise UserError(f"additional context '{name}' refers to unknown service '{service}'", location)
-                contexts[name] = "target:" + target_name(service)
+                contexts[name] = self._target_reference(spec, name, service, location)
+            elif raw.startswith("target:") and isinstance(value, PathValue) and "$" not in raw:
+                # compose reads `target:x` here as the directory `target:x` (`build --print`
+                # shows it absolute); bake would read it as a target, so it is written `./…`.
+                relative = self._relative(value.base_dir / raw)
+                contexts[name] = hcl.escape_template_literal(relative if "/" in relative.split(":")[0] else "./" + relative)
             elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0] or "$" in raw:
                 # remote (normalize left it as written), `target:…`/`docker-image:…`, or interpolated
                 contexts[name] = self.interpolator.template(raw, location)
@@ -299,14 +319,40 @@ class BuildKeyMapper:
         tags.append(self.image_name(spec))
         target["tags"] = dedupe(tags)
 
-    def _apply_x_bake(self, x_bake: YamlMap, target: dict[str, Any], tags: list[str]) -> list[str]:
+    def _target_reference(self, spec: ServiceSpec, context: str, reference: str, location: Location | None) -> str:
+        """``target:<name>`` for a context that builds on another service's target.
+
+        ``reference`` is a service name (``service:x``) or, in ``x-bake``, a target name
+        (``target:x``), which buildx also names with dots as ``_``.
+        """
+        name = target_name(reference)
+        services = self.project.services
+        owner = reference if reference in services else next((s for s in services if target_name(s) == name), None)
+        if owner is None:
+            raise UserError(
+                f"x-bake context '{context}' refers to target '{reference}', which no service of the project becomes",
+                location,
+            )
+        if services[owner].build is None:
+            # compose's own message: `docker compose build` refuses the project.
+            raise UserError(
+                f'service "{spec.name}" declares non-buildable service "{owner}" as additional contexts {context}',
+                location,
+            )
+        self.target_references.append(TargetReference(name, owner, spec.name, context, location))
+        return "target:" + name
+
+    def _apply_x_bake(self, x_bake: YamlMap, target: dict[str, Any], tags: list[str], spec: ServiceSpec) -> list[str]:
         """buildx reads the `x-bake` extension of a compose build section (bake/compose.go)."""
         list_keys = {"tags", "cache-from", "cache-to", "platforms", "output", "secret", "ssh", "no-cache-filter"}
         for key, value in x_bake.items():
             item_location = x_bake.value_location(key)
             if key in list_keys:
-                items = value.split() if isinstance(value, str) else list(value or [])
-                compiled = [self.interpolator.template(item, item_location) for item in items]
+                if isinstance(value, str):  # buildx splits a string on whitespace
+                    items = [(m.group(), item_location.at(m.start())) for m in re.finditer(r"\S+", value)]
+                else:
+                    items = [(item, location_of(value, index, item_location)) for index, item in enumerate(value or [])]
+                compiled = [self.interpolator.template(item, where) for item, where in items]
                 if key == "tags":
                     tags = compiled
                 elif key == "cache-from":
@@ -316,15 +362,22 @@ class BuildKeyMapper:
             elif key in ("pull", "no-cache"):
                 target[key] = bool(value)
             elif key == "contexts":
-                target["contexts"] = {**target.get("contexts", {}), **{
-                    str(k): self.interpolator.template(v, item_location) for k, v in value.items()
-                }}
+                contexts = dict(target.get("contexts", {}))
+                for context, raw in value.items():
+                    where = location_or_whole(value, context)
+                    prefix, _, reference = str(raw).partition(":")
+                    if prefix in ("service", "target") and reference:
+                        # buildx (bake/compose.go composeToBuildkitNamedContexts) names a
+                        # `service:x` or `target:x` context `target:` + x with dots as `_`.
+                        contexts[str(context)] = self._target_reference(spec, str(context), reference, where)
+                    else:
+                        contexts[str(context)] = self.interpolator.template(raw, where)
+                target["contexts"] = contexts
             elif key in ("shm-size", "ulimits", "network"):
                 continue
             else:
                 raise UserError(f"unsupported x-bake key '{key}'", item_location)
         return tags
-
 
 def dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))

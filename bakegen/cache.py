@@ -120,7 +120,8 @@ def expand_key(
         name = match.group(1)
         if name not in values:
             allowed = ", ".join("{" + key + "}" for key in sorted(values))
-            raise UserError(f"unknown placeholder {{{name}}} in {where}; expected one of {allowed}", location)
+            at = location.at(match.start()) if location is not None else None
+            raise UserError(f"unknown placeholder {{{name}}} in {where}; expected one of {allowed}", at)
         return values[name]
 
     if '"' in template or "\\" in template:

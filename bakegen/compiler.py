@@ -110,6 +110,7 @@ class Compiler:
         self._scan_required_variables()
         self._check_static_include_uses()
         targets = {target_name(name): self.compile_target(name) for name in services}
+        self._check_target_references(targets)
         groups: dict[str, Any] = {"default": {"targets": sorted(targets)}}
         for group, patterns in self.policy.groups:
             members = sorted(
@@ -149,6 +150,18 @@ class Compiler:
                     self._service(name).location,
                 )
             seen[target] = name
+
+    def _check_target_references(self, targets: Mapping[str, Any]) -> None:
+        """A context on another service's target needs that target in this file, or buildx
+        stops with "failed to find target"."""
+        for reference in self.build_keys.target_references:
+            if reference.target not in targets:
+                raise UserError(
+                    f"context '{reference.context}' of service '{reference.referrer}' builds on service "
+                    f"'{reference.service}', which the policy leaves out of the bake file (targets.include, "
+                    "targets.exclude or services.<name>.skip); buildx would fail to find its target",
+                    reference.location,
+                )
 
     def _service(self, name: str) -> ServiceSpec:
         return self.project.services[name]

@@ -21,6 +21,17 @@ class Location:
         self.line = line  # 1-based
         self.column = column  # 1-based
 
+    def at(self, offset: int) -> Location:
+        """Where character ``offset`` of the value written here is.
+
+        A value written as a plain one-line scalar (or a file read from its start) has it
+        ``offset`` columns further on; ``scalar_positions.ScalarLocation`` answers for the
+        other YAML styles.
+        """
+        if offset <= 0 or self.column is None:
+            return self
+        return Location(self.path, self.line, self.column + offset)
+
     def _key(self) -> tuple[str, int | None, int | None]:
         return (self.path, self.line, self.column)
 

@@ -211,6 +211,4 @@ def may_be_empty(raw: str) -> bool:
 
 
 def _shift(location: Location | None, offset: int) -> Location | None:
-    if location is None or location.column is None:
-        return location
-    return Location(location.path, location.line, location.column + offset)
+    return None if location is None else location.at(offset)

@@ -31,6 +31,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bakegen.errors import Location, UserError
+from bakegen.scalar_positions import ScalarLocation
 
 __all__ = [
     "MAX_ALIAS_NODES",
@@ -265,7 +266,7 @@ def load_yaml_documents(text: str | bytes, path: str, *, schema: Schema = "yaml1
     """Every document of a YAML stream (compose reads them one after the other)."""
     text = _decode(text, path)
     _check_characters(text, path)
-    builder = _Builder(path, schema)
+    builder = _Builder(path, schema, text)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as error:
@@ -339,9 +340,10 @@ def _second_document(text: str | bytes, path: str) -> Location:
 class _Builder:
     """Builds values from nodes, counting alias expansions and guarding depth and cycles."""
 
-    def __init__(self, path: str, schema: Schema) -> None:
+    def __init__(self, path: str, schema: Schema, text: str) -> None:
         self.path = path
         self.schema = schema
+        self.text = text  # the stream, for the positions inside scalars (see value_where)
         self.visited: set[int] = set()
         self.expanded = 0
         self.active: set[int] = set()
@@ -353,6 +355,19 @@ class _Builder:
     def where(self, node: Node) -> Location:
         mark = node.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1)
+
+    def value_where(self, node: Node, value: Any) -> Location:
+        """Where a value was written; for a string whose characters do not sit one column
+        after the other (quoted, block, or a plain scalar over several lines), a location
+        that maps offsets in the string to their own line and column."""
+        start, end = node.start_mark, node.end_mark
+        if not isinstance(value, str) or not isinstance(node, ScalarNode):
+            return Location(self.path, start.line + 1, start.column + 1)
+        if not node.style and start.line == end.line:
+            return Location(self.path, start.line + 1, start.column + 1)
+        return ScalarLocation(
+            self.path, start.line + 1, start.column + 1, self.text, (start.index, end.index), node.style or "", value
+        )
 
     def build(self, node: Node, depth: int = 0) -> Any:
         identity = id(node)
@@ -434,7 +449,7 @@ class _Builder:
         result = YamlList(self.where(node))
         for item in node.value:
             value, tag = self.child(item, depth)
-            result.add(value, self.where(item), tag)
+            result.add(value, self.value_where(item, value), tag)
         return result
 
     def mapping(self, node: MappingNode, depth: int) -> YamlMap:
@@ -453,7 +468,7 @@ class _Builder:
                     self.where(key_node),
                 )
             value, tag = self.child(value_node, depth)
-            result.put(key, value, self.where(key_node), self.where(value_node), tag)
+            result.put(key, value, self.where(key_node), self.value_where(value_node, value), tag)
         # YAML merge keys: explicit keys win, then earlier sources over later ones.
         for source in merges:
             values = self.build(source, depth + 1)

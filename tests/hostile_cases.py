@@ -331,7 +331,7 @@ CASES: list[Case] = [
     Case("policy-compose-file-is-directory", {"bakegen.yaml": "version: 1\ncompose:\n  files: [api]\n"}, 2,
          "bakegen.yaml:3:11: error: compose file api is a directory; expected a file"),
     Case("policy-unknown-tag-placeholder", policy("tags: ['acme/{servce}:latest']\n"), 2,
-         "bakegen.yaml:4:8: error: unknown placeholder {servce} in tag template; expected one of {branch}, {image}, "
+         "bakegen.yaml:4:14: error: unknown placeholder {servce} in tag template; expected one of {branch}, {image}, "
          "{project}, {service}"),
     Case("policy-tag-unclosed-brace", policy("tags: ['acme/{service:latest']\n"), 2,
          "bakegen.yaml:4:8: error: tag template 'acme/{service:latest' has an unbalanced '{' or '}'; placeholders "
@@ -346,7 +346,7 @@ CASES: list[Case] = [
          "bakegen.yaml:5:8: error: cache.key '{service}-${' has an unbalanced '{' or '}'; placeholders look like "
          "{service} and bake expressions like ${NAME}"),
     Case("policy-unknown-key-placeholder", policy("cache:\n  key: '{nope}'\n"), 2,
-         "bakegen.yaml:5:8: error: unknown placeholder {nope} in cache.key; expected one of {branch}, {platform}, {project}, {service}"),
+         "bakegen.yaml:5:9: error: unknown placeholder {nope} in cache.key; expected one of {branch}, {platform}, {project}, {service}"),
     Case("policy-static-key-collides",
          {"bakegen.yaml": POLICY + "cache:\n  key: static\n",
           "compose.yaml": COMPOSE.replace("  db:\n    image: postgres\n", "  web:\n    image: acme/web\n    build: ./api\n")}, 2,

@@ -230,6 +230,17 @@ def _labelled_blocks(block_type: str, value: JsonValue) -> list[Block]:
     for obj in objects:
         if not isinstance(obj, JsonObject):
             raise fail("Incorrect JSON value type", f"A JSON object is required here, setting the labels for this {block_type} block.", obj.range)
+    if not any(obj.pairs for obj in objects if isinstance(obj, JsonObject)):
+        # hcl/v2 json/structure.go unpackBlock: a block type needs at least one label, so
+        # `"target": {}` stops buildx (bakegen omits an empty block type instead).
+        opening = value.open_range if isinstance(value, (JsonArray, JsonObject)) else value.range
+        raise fail(
+            "Missing block label",
+            f"At least one object property is required, whose name represents the {block_type} block's name.",
+            opening,
+        )
+    for obj in objects:
+        assert isinstance(obj, JsonObject)
         for label, content in obj.pairs:
             if label.text == COMMENT_KEY:
                 continue

@@ -234,7 +234,7 @@ class _ProjectLoader:
         try:
             value = evaluate(parse(text), lookup)
         except InterpolationError as error:
-            raise UserError(error.message, location) from None
+            raise UserError(error.message, location.at(error.offset)) from None
         except RequiredVariableError as error:
             if not missing:
                 raise UserError(error.message, location) from None

@@ -114,9 +114,8 @@ def _merge_hosts(base: YamlMap, override: YamlMap) -> YamlMap:
     for key in base:
         result.copy_entry(base, key, keep_value=True)
     for host, value in override.items():
-        location = override.value_location(host)
         for address in value if isinstance(value, list) else [value]:
-            add_host(result, host, address, location)
+            add_host(result, host, address, override.key_location(host), override.value_location(host))
     return result
 
 

@@ -138,7 +138,7 @@ class BuildSpec:
     provenance: At[str] | None = None
     sbom: At[str] | None = None
     shm_size: At[Scalar] | None = None
-    extra_hosts: tuple[tuple[str, tuple[str, ...], Location], ...] = ()
+    extra_hosts: tuple[tuple[At[str], tuple[At[str], ...]], ...] = ()  # host (its key), addresses
     ulimits: tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...] = ()  # (soft, hard) for a mapping
     secrets: tuple[SecretUse, ...] = ()
     ssh: tuple[tuple[str, PathValue | None, Location], ...] = ()

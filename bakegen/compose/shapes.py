@@ -111,7 +111,8 @@ def key_values(container: YamlMap, key: str, where: str) -> YamlMap:
     for _, entry, location in _string_items(values, where):
         name, separator, value = entry.partition("=")
         result.pop(name, None)  # a later entry wins, and takes the later position
-        result.put(name, value if separator else None, location, location)
+        # The value's own position, so an error inside it points at its character.
+        result.put(name, value if separator else None, location, location.at(len(name) + 1) if separator else location)
     return result
 
 
@@ -169,13 +170,15 @@ def extra_hosts(container: YamlMap, key: str, where: str) -> YamlMap:
         host, found, address = entry.partition(separator)
         if not found:
             raise UserError(f"{where}[{index}]: invalid additional host, missing IP address: '{entry}'", location)
-        add_host(result, host, address, location)
+        add_host(result, host, address, location, location.at(len(host) + 1))
     return result
 
 
-def add_host(hosts: YamlMap, host: str, address: str, location: Location) -> None:
+def add_host(
+    hosts: YamlMap, host: str, address: str, location: Location, address_location: Location | None = None
+) -> None:
     if host not in hosts:
-        hosts.put(host, address, location, location)
+        hosts.put(host, address, location, address_location or location)
         return
     current = hosts[host]
     addresses = list(current) if isinstance(current, list) else [current]

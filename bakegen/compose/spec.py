@@ -111,14 +111,21 @@ def _key_values(build: YamlMap, key: str) -> tuple[tuple[str, At[str | None]], .
     )
 
 
-def _extra_hosts(build: YamlMap) -> tuple[tuple[str, tuple[str, ...], Location], ...]:
+def _extra_hosts(build: YamlMap) -> tuple[tuple[At[str], tuple[At[str], ...]], ...]:
     values = build.get("extra_hosts")
     if not isinstance(values, YamlMap):
         return ()
-    return tuple(
-        (str(host), tuple(str(one) for one in address) if isinstance(address, list) else (str(address),), values.value_location(host))
-        for host, address in values.items()
-    )
+    result = []
+    for host, address in values.items():
+        where = values.value_location(host)
+        if isinstance(address, YamlList):
+            addresses = tuple(At(str(one), address.item_location(index)) for index, one in enumerate(address))
+        elif isinstance(address, list):
+            addresses = tuple(At(str(one), where) for one in address)
+        else:
+            addresses = (At(str(address), where),)
+        result.append((At(str(host), values.key_location(host)), addresses))
+    return tuple(result)
 
 
 def _ulimits(build: YamlMap) -> tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...]:

@@ -109,7 +109,7 @@ POLICY_CASES = [
     ("tag-folded-item", HEAD + "cache: {backend: none}\ntags:\n  - >-\n    reg/{service}:\n    {tg}\n",
      "bakegen.yaml:7:5: error: unknown placeholder {tg} in tag template; " + PLACEHOLDERS),
     ("cache-key-single-quoted", HEAD + "cache: {backend: gha, key: '{service}-{sha}'}\n",
-     "bakegen.yaml:3:39: error: unknown placeholder {sha} in cache.key; expected one of {branch}, {project}, {service}"),
+     "bakegen.yaml:3:39: error: unknown placeholder {sha} in cache.key; expected one of {branch}, {platform}, {project}, {service}"),
     ("key-quoted", HEAD + 'cache: {backend: none}\ntargets: {"includ": ["*"]}\n',
      "bakegen.yaml:4:11: error: unknown key 'includ' in targets; did you mean 'include'? "
      "(expected one of: include, exclude, groups, load)"),

@@ -11,10 +11,9 @@ from bakegen.bake import BakeError, evaluate
 
 
 def _arg(expression: str, env: dict[str, str] | None = None, variables: dict[str, Any] | None = None) -> Any:
-    document = {
-        "variable": {name: {"default": value} for name, value in (variables or {}).items()},
-        "target": {"t": {"args": {"R": expression}}},
-    }
+    document: dict[str, Any] = {"target": {"t": {"args": {"R": expression}}}}
+    if variables:  # `"variable": {}` stops buildx ("Missing block label"), as the evaluator does
+        document["variable"] = {name: {"default": value} for name, value in variables.items()}
     printed = evaluate([("docker-bake.json", json.dumps(document))], env or {}, ["t"])
     return printed["target"]["t"].get("args", {}).get("R")
 

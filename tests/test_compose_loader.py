@@ -757,7 +757,8 @@ def test_project_fields_and_positions(tmp_path: Path) -> None:
     assert build["args"].value_location("A") == Location("o.yaml", 4, 17)  # the override wrote it
     assert build.value_location("context") == Location("compose.yaml", 5, 16)
     assert build["context"] == PathValue(tmp_path, "./web", Location("compose.yaml", 5, 16))
-    assert build["ssh"] == {"default": None, "gh": PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 24))}
+    # a `K=V` entry's value is located at its own first character (the `~`), inside the quotes
+    assert build["ssh"] == {"default": None, "gh": PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 26))}
     token = project.secrets["token"]
     assert token.file is not None and token.file.resolved() == tmp_path / "token.txt"
     assert (token.environment, project.secrets["key"].environment) == (None, "KEY")
@@ -773,7 +774,7 @@ def test_project_fields_and_positions(tmp_path: Path) -> None:
     )
     assert [(name, value, location) for name, value, location in spec.ssh] == [
         ("default", None, Location("compose.yaml", 8, 13)),
-        ("gh", PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 24)), Location("compose.yaml", 8, 22)),
+        ("gh", PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 26)), Location("compose.yaml", 8, 26)),
     ]
     assert web.image == At("web", Location("compose.yaml", 9, 12))
     with pytest.raises(dataclasses.FrozenInstanceError):

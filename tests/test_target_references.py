@@ -154,7 +154,7 @@ def test_no_build_target_renders_a_file_buildx_accepts(
     assert printed == {"group": {"default": {"targets": []}}, "target": {}}
     capsys.readouterr()
     assert main(["targets", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"groups": {"default": []}, "targets": []}
+    assert json.loads(capsys.readouterr().out) == {"groups": {"default": []}, "platforms": {}, "targets": []}
 
 
 def test_the_evaluator_stops_on_an_empty_target_map_as_buildx_does() -> None:

@@ -66,3 +66,14 @@ def test_provenance_shape(project: Path, capsys: pytest.CaptureFixture[str], val
     )
     assert main(["render", "--stdout"]) == 2
     assert capsys.readouterr().err == message + "\n"
+
+
+def test_merge_rules_come_from_the_table() -> None:
+    from bakegen.compose import merge
+    from bakegen.compose.keys import keys_merged
+
+    assert keys_merged("key_values") == ("additional_contexts", "args", "labels")
+    assert keys_merged("unique") == ("tags",)
+    assert ("services", "*", "build", "args") in merge._KEY_VALUE_MAPS
+    assert merge._SSH == (("services", "*", "build", "ssh"),)
+    assert (("services", "*", "build", "tags"), merge._key_value_index) in merge._UNIQUE

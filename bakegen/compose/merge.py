@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bakegen.compose.keys import keys_merged
 from bakegen.compose.shapes import SequenceMap, add_host
 from bakegen.errors import UserError
 from bakegen.yamlio import YamlList, YamlMap
@@ -36,16 +37,14 @@ _REPLACED = (
     ("services", "*", "ulimits", "*"),
 )
 _KEY_VALUE_MAPS = (
-    ("services", "*", "build", "args"),
-    ("services", "*", "build", "labels"),
-    ("services", "*", "build", "additional_contexts"),
+    *(("services", "*", "build", key) for key in keys_merged("key_values")),
     ("services", "*", "environment"),
     ("services", "*", "labels"),
     ("services", "*", "annotations"),
     ("services", "*", "sysctls"),
 )
-_EXTRA_HOSTS = (("services", "*", "extra_hosts"), ("services", "*", "build", "extra_hosts"))
-_SSH = ("services", "*", "build", "ssh")
+_EXTRA_HOSTS = (("services", "*", "extra_hosts"), *(("services", "*", "build", key) for key in keys_merged("extra_hosts")))
+_SSH = tuple(("services", "*", "build", key) for key in keys_merged("ssh"))
 _LIST_TO_MAP = (("services", "*", "networks"), ("services", "*", "models"), ("services", "*", "depends_on"))
 
 
@@ -100,7 +99,7 @@ def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool
         child = (*path, str(key))
         if value is None and not _any(child, _REPLACED):
             continue  # compose: a null override keeps the base value
-        if files and isinstance(value, SequenceMap) and matches(child, _SSH):
+        if files and isinstance(value, SequenceMap) and _any(child, _SSH):
             raise UserError(f"cannot override {'.'.join(child)}", override.value_location(key))
         merged = merge(result[key], value, child, files=files)
         # A replaced scalar was written in the override; a merged container keeps its base position.
@@ -176,7 +175,7 @@ def _plain_index(item: Any) -> Any:
 
 
 _UNIQUE: tuple[tuple[Path, Any], ...] = (
-    (("services", "*", "build", "tags"), _key_value_index),
+    *((("services", "*", "build", key), _key_value_index) for key in keys_merged("unique")),
     (("services", "*", "profiles"), _key_value_index),
     (("services", "*", "cap_add"), _key_value_index),
     (("services", "*", "cap_drop"), _key_value_index),

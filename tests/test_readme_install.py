@@ -97,3 +97,19 @@ def test_quick_start_from_a_clone(tmp_path: Path) -> None:
     assert stale.returncode == 1, stale.stdout + stale.stderr
     assert "files were modified by this hook" in stale.stdout
     assert '+        "acme/api"' in stale.stdout  # the diff
+
+
+def test_the_readme_quick_start_is_what_this_test_runs() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("  #", 1)[0].strip() for line in block.splitlines()]
+    assert commands == [
+        f'python3 -m pip install "git+https://github.com/bakegen/bakegen@v{__version__}"',
+        "python3 -m pip install pre-commit",
+        "cd your-compose-project",
+        "bakegen init --ci github --pre-commit",
+        "bakegen render",
+        "git add bakegen.yaml docker-bake.json .pre-commit-config.yaml .github/workflows/bakegen.yml",
+        'pre-commit install && git commit -m "bakegen"',
+        "bakegen check",
+    ]

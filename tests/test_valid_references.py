@@ -164,3 +164,19 @@ def test_render_refuses_what_it_cannot_make_valid(
     root = project(tmp_path, compose, policy)
     assert render(root, monkeypatch, capsys) == (2, message + "\n")
     assert not (root / "docker-bake.json").exists()
+
+
+def test_hcl_output_gives_the_same_hash_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, "services:\n  api:\n    build: .\n    image: acme/api\n",
+                   REGISTRY + "output: {json: docker-bake.json, hcl: docker-bake.hcl}\n")
+    assert render(root, monkeypatch, capsys)[0] == 0
+    env = pull_request("\u00e9", "#")
+    hcl = (root / "docker-bake.hcl").read_text()
+    assert evaluate([("docker-bake.hcl", hcl)], env, [], cwd=str(root))["target"] == targets(root, env)
+    assert targets(root, env)["api"]["cache-from"] == [
+        {"type": "registry", "ref": "registry.example/cache/api:4a99557e4033"},
+        {"type": "registry", "ref": "registry.example/cache/api:334359b90efe"},
+        {"type": "registry", "ref": "registry.example/cache/api:main"},
+    ]

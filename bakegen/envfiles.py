@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bakegen import inputs
 from bakegen.errors import Location, UserError
 from bakegen.files import display_path, read_file
 from bakegen.policy import Policy
@@ -73,6 +74,7 @@ def require_tracked(policy: Policy) -> None:
     for name in existing:
         state = states[name]
         if state == "tracked":
+            inputs.note_git_tracked(policy.root / name)  # so an unchanged check asks git again
             continue
         index = policy.env_files.index(name)
         at = policy.written_at("compose", "env_files", index)
@@ -115,10 +117,13 @@ def unlisted_dotenv(policy: Policy, project_directory: Path, used: set[str]) -> 
     sets a variable the bake file uses makes compose and bake differ: said, never silent.
     """
     dotenv = project_directory / ".env"
-    if not dotenv.is_file():
-        return None
     listed = {(policy.root / name).resolve() for name in policy.env_files}
     if dotenv.resolve() in listed:
+        return None
+    # Read only to warn: not an input of the output (often a developer's own, uncommitted
+    # file), so watched rather than recorded: the fast path compiles whenever it exists.
+    inputs.watch(dotenv)
+    if not dotenv.is_file():
         return None
     from bakegen.dotenv import parse_env_file
 

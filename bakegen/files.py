@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from bakegen.errors import Location, UserError
+from bakegen.inputs import read_bytes
 
 
 def display_path(path: Path) -> str:
@@ -21,7 +22,7 @@ def read_file(path: Path, what: str, at: Location | None = None, *, shown: str |
     """The bytes of ``path`` (``what``: "policy file", "env file"…); ``hint`` follows "not found"."""
     shown = display_path(path) if shown is None else shown
     try:
-        return path.read_bytes()
+        return read_bytes(path)  # recorded: the header's content hash covers it
     except FileNotFoundError:
         raise UserError(f"{what} not found: {shown}{hint}", at) from None
     except IsADirectoryError:

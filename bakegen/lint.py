@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from bakegen import inputs
 from bakegen.errors import Location
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
@@ -49,6 +50,11 @@ class LintContext:
 
 
 Lint = Callable[[LintContext], Iterable[Problem]]
+
+# Warnings about this machine or checkout rather than the committed inputs (a developer's own
+# .env, the git branches here). The header's content hash cannot cover them; the inputs they
+# read are watched instead (inputs.watch, inputs.note_git_branch) and the fast path asks again.
+MACHINE_RULES = frozenset({"unlisted-env-file", "default-branch-missing"})
 
 
 def run_lints(context: LintContext, rules: Iterable[Lint] | None = None) -> list[Problem]:
@@ -181,11 +187,11 @@ def missing_paths(context: LintContext) -> Iterator[Problem]:
             continue
         directory = Path(os.path.normpath(output_dir / context_path))
         location = context.service_location(_service_of(context, name))
-        if not directory.is_dir():
+        if not inputs.is_dir(directory):
             yield Problem(location, "error", f"build context '{context_path}' of '{name}' does not exist", "missing-context")
             continue
         dockerfile = target.get("dockerfile", "Dockerfile")
-        if "dockerfile-inline" not in target and "${" not in dockerfile and not (directory / dockerfile).is_file():
+        if "dockerfile-inline" not in target and "${" not in dockerfile and not inputs.is_file(directory / dockerfile):
             yield Problem(
                 location, "error", f"dockerfile '{dockerfile}' of '{name}' does not exist in its context", "missing-dockerfile"
             )
@@ -216,6 +222,7 @@ def default_branch_exists(context: LintContext) -> Iterator[Problem]:
     from bakegen.git import branch_exists
 
     name = context.policy.cache.default_branch
+    inputs.note_git_branch(context.policy.root, name)  # the fast path asks git again
     if branch_exists(context.policy.root, name) is False:
         yield Problem(
             context.policy_location("cache", "default_branch"),

@@ -12,6 +12,7 @@ from typing import Any
 
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
+from bakegen import inputs
 from bakegen.errors import UserError
 from bakegen.files import display_path
 from bakegen.policy import Policy
@@ -61,7 +62,7 @@ def load_compose(policy: Policy) -> tuple[ComposeProject, dict[str, VariableDefa
     env_defaults = load_env_defaults(policy)
     files = [policy.root / name for name in policy.compose_files]
     for index, path in enumerate(files):
-        if path.is_file():
+        if inputs.is_file(path):
             continue
         at = policy.written_at("compose", "files", index)
         if path.is_dir():

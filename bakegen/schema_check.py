@@ -1,16 +1,22 @@
-"""Validate a policy document against ``schema/bakegen.schema.json`` (jsonschema, draft 2020-12).
+"""The policy against ``schema/bakegen.schema.json`` (jsonschema, draft 2020-12): the one copy of
+the policy's rules, and the one place that turns a schema error into a message.
 
-Each schema error becomes a Problem at the YAML node its ``absolute_path`` points to.
+Each error becomes a Problem at the YAML node its ``absolute_path`` points to, worded for a
+person: "cache.backend must be one of gha, registry, …, got 'gah'; did you mean 'gha'?". A
+rule the generic wording cannot say well carries its own message in the schema
+(``patternErrorMessage`` for a ``pattern``, ``errorMessage`` for anything else: the keywords
+editors built on vscode-json-languageservice also show), so the rule and its message stay
+together. jsonschema is imported only when a policy is loaded by a full compile or
+``validate``; an unchanged ``check`` never gets here.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 from typing import Any
 
-from bakegen.errors import Location
+from bakegen.errors import Location, UserError, kind
 from bakegen.problems import Problem
 from bakegen.resources import data_path
 from bakegen.yamlio import key_location_of, location_of, node_at, whole_location
@@ -21,30 +27,121 @@ def policy_schema() -> dict[str, Any]:
     return json.loads(data_path("schema/bakegen.schema.json").read_text("utf-8"))  # type: ignore[no-any-return]
 
 
-def schema_problems(document: Any, display_path: str) -> list[Problem]:
+@lru_cache(maxsize=1)
+def _validator() -> Any:
     import jsonschema  # type: ignore[import-untyped]
 
-    validator = jsonschema.Draft202012Validator(policy_schema())
-    problems = []
-    for error in validator.iter_errors(_plain(document)):
-        location, message = _describe(error, document, display_path)
-        problems.append(Problem(location, "error", message, "schema"))
-    return sorted(set(problems), key=lambda p: (p.location.line or 0, p.location.column or 0, p.message))
+    return jsonschema.Draft202012Validator(policy_schema())
+
+
+def schema_problems(document: Any, display_path: str) -> list[Problem]:
+    """Every schema error of the policy ``document`` (YAML nodes with positions), in file order."""
+    problems = {
+        Problem(location, "error", message, "schema")
+        for location, message in (_describe(error, document, display_path) for error in _errors(document))
+    }
+    return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0, p.message))
+
+
+def check_policy(document: Any, display_path: str) -> None:
+    """Raise the first schema error as a UserError: a wrong version first, then in file order."""
+    errors = list(_errors(document))
+    if not errors:
+        return
+    described = [(_describe(error, document, display_path), _about_version(error)) for error in errors]
+    (location, message), _ = min(
+        described, key=lambda item: (not item[1], item[0][0].line or 0, item[0][0].column or 0, item[0][1])
+    )
+    raise UserError(message, location)
+
+
+def _errors(document: Any) -> Any:
+    return _validator().iter_errors(_plain(document))
+
+
+def _about_version(error: Any) -> bool:
+    path = list(error.absolute_path)
+    return path == ["version"] or (not path and error.validator == "required" and "version" in error.message)
 
 
 def _describe(error: Any, document: Any, display_path: str) -> tuple[Location, str]:
     path = list(error.absolute_path)
-    where = ".".join(str(part) for part in path) or "the policy"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(key for key in error.instance if key not in allowed)
+    where = _where(path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    value = error.instance
+    validator = error.validator
+    location = _location(document, path, display_path)
+    if validator == "additionalProperties" and isinstance(value, dict):
+        allowed = list(schema.get("properties", {}))
+        unknown = [key for key in value if key not in allowed]
         if unknown and allowed:
             key = unknown[0]
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            location = key_location_of(node_at(document, path), key) or _location(document, path, display_path)
-            return location, f"unknown key '{key}' in {where}{hint} (expected one of: {', '.join(allowed)})"
-    return _location(document, path, display_path), f"{where}: {error.message}"
+            location = key_location_of(node_at(document, path), key, location)
+            return location, f"unknown key '{key}' in {where}{_did_you_mean(key, allowed)} (expected one of: {', '.join(allowed)})"
+    if error.validator_value is not None and error.schema_path and "propertyNames" in error.schema_path:
+        # jsonschema reports a bad key at its mapping, with the key as the instance.
+        location = key_location_of(node_at(document, path), value, location)
+        own = schema.get("patternErrorMessage") if validator == "pattern" else schema.get("errorMessage")
+        return location, f"{where} key '{value}' {own or 'is not allowed: ' + error.message}"
+    if path == ["version"] and validator == "const":
+        if isinstance(value, str):
+            return location, f"policy version must be the number 1, not the string '{value}'; write 'version: 1' without quotes"
+        return location, f"unsupported policy version {value!r}; this bakegen reads version 1"
+    if validator == "required" and not path and "version" in error.message:
+        return location, "the policy needs 'version: 1'"
+    if "errorMessage" in schema and validator != "pattern":
+        return location, str(schema["errorMessage"])
+    if validator == "pattern" and "patternErrorMessage" in schema:
+        return location, f"{where} {schema['patternErrorMessage']}, got {_shown(value)}"
+    if validator == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        hint = _did_you_mean(value, choices) if isinstance(value, str) else ""
+        return location, f"{where} must be one of {', '.join(choices)}, got {_shown(value)}{hint}"
+    if validator == "type":
+        return location, f"{where} must be {_expected(schema)}, got {kind(value, article=True)}"
+    if validator in ("minLength", "minItems"):
+        return location, f"{where} must not be empty"
+    if validator == "required":
+        missing = [key for key in error.validator_value if isinstance(value, dict) and key not in value]
+        return location, f"{where} needs '{missing[0] if missing else error.validator_value[0]}'"
+    return location, f"{where}: {error.message}"
+
+
+def _where(path: list[Any]) -> str:
+    if not path:
+        return "the policy"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib  # here, not at the top: only an error needs it
+
+    close = difflib.get_close_matches(str(word), choices, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _expected(schema: dict[str, Any]) -> str:
+    types = schema.get("type")
+    names = types if isinstance(types, list) else [types]
+    words = []
+    for name in names:
+        if name == "array":
+            items = schema.get("items", {})
+            words.append("a list of strings" if isinstance(items, dict) and items.get("type") == "string" else "a list")
+        else:
+            words.append(
+                {"object": "a mapping", "string": "a string", "boolean": "true or false", "null": "null"}.get(
+                    str(name), f"a {name}"
+                )
+            )
+    return " or ".join(words)
+
+
+def _shown(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else kind(value, article=True)
 
 
 def _location(document: Any, path: list[Any], display_path: str) -> Location:

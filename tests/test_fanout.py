@@ -239,7 +239,7 @@ def test_runners_from_the_policy(repository: Path, capsys: pytest.CaptureFixture
         ("fan_out:\n  runners: {arm64: x}\n",
          "bakegen.yaml:12:13: error: fan_out.runners key 'arm64' is not a platform like linux/arm64"),
         ("fan_out:\n  runners: [x]\n",
-         "bakegen.yaml:12:12: error: fan_out.runners must be a mapping of platform to runner label, got a list"),
+         "bakegen.yaml:12:12: error: fan_out.runners must be a mapping, got a list"),
     ],
 )
 def test_runner_policy_errors(repository: Path, capsys: pytest.CaptureFixture[str], fan_out: str, message: str) -> None:

@@ -89,7 +89,7 @@ def test_duplicate_cache_destinations_and_missing_dockerfile(project: Path, caps
 def test_schema_errors_are_reported_with_positions(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(project, {"bakegen.yaml": "version: 1\ncache:\n  mode: maximum\n"})
     assert main(["validate"]) == 1
-    assert capsys.readouterr().out == "bakegen.yaml:3:9: error: cache.mode: 'maximum' is not one of ['min', 'max'] [schema]\n"
+    assert capsys.readouterr().out == "bakegen.yaml:3:9: error: cache.mode must be one of min, max, got 'maximum'; did you mean 'max'? [schema]\n"
 
 
 def test_render_warns_when_an_unlisted_env_changes_what_compose_builds(

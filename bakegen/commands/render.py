@@ -6,17 +6,23 @@ import sys
 from pathlib import Path
 
 from bakegen.files import display_path
+from bakegen.freshness import seal
+from bakegen.inputs import recording
+from bakegen.lint import MACHINE_RULES
 from bakegen.output import check_writable, read_existing, unified_diff, write_all
-from bakegen.pipeline import build
+from bakegen.pipeline import Output, build
 from bakegen.policy import load_policy
 from bakegen.problems import report
 
 
 def run(config: str, mode: str) -> int:
     policy_path = Path(config)
-    policy = load_policy(policy_path, display_path(policy_path))
-    result = build(policy)
-    outputs = result.outputs
+    with recording() as log:
+        policy = load_policy(policy_path, display_path(policy_path))
+        result = build(policy)
+    warned = any(problem.severity == "warning" and problem.rule not in MACHINE_RULES for problem in result.problems)
+    sealed = seal([(str(output.path), output.content) for output in result.outputs], log.entries, str(policy.root), warned)
+    outputs = [Output(output.path, output.display, content) for output, content in zip(result.outputs, sealed)]
     if mode == "write":
         # Every output is checked before any is written: a bad second output must not leave
         # the first one changed. An unwritable output is an input error: one line, first.

@@ -74,6 +74,7 @@ from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
 from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context
 from bakegen.compose.spec import secret_definitions, service_spec
+from bakegen import inputs
 from bakegen.errors import Location, UserError, kind
 from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
@@ -112,10 +113,12 @@ def discover_files(directory: Path) -> list[Path]:
     """compose's discovery: the first default name found here or in a parent, and its override."""
     current = _absolute(directory)
     while True:
-        found = [current / name for name in DEFAULT_FILES if (current / name).is_file()]
-        if found:
-            overrides = [current / name for name in OVERRIDE_FILES if (current / name).is_file()]
-            return found[:1] + overrides[:1]
+        # The first name found wins: the later candidates are not looked at (so they are not
+        # inputs of the render, and one appearing later changes nothing).
+        found = next((current / name for name in DEFAULT_FILES if inputs.is_file(current / name)), None)
+        if found is not None:
+            override = next((current / name for name in OVERRIDE_FILES if inputs.is_file(current / name)), None)
+            return [found] if override is None else [found, override]
         if current.parent == current:
             raise UserError(
                 f"no compose file found in {display_path(_absolute(directory))} or its parents "
@@ -362,16 +365,16 @@ class _ProjectLoader:
             project_dir = _join(working_dir, raw)
             # compose-go resolves the included files' paths against ResourceLoader.Dir of
             # the project directory: the directory itself when it exists, else its parent.
-            paths_dir = project_dir if os.path.isabs(raw) or project_dir.is_dir() else project_dir.parent
+            paths_dir = project_dir if os.path.isabs(raw) or inputs.is_dir(project_dir) else project_dir.parent
         else:
             project_dir = paths_dir = main.parent
         env_paths = []
         for env_file in self.strings(entry, "env_file"):
             env_path = _join(working_dir, env_file)
-            if not env_path.is_file():
+            if not inputs.is_file(env_path):
                 raise UserError(f"include env_file not found: {display_path(env_path)}", entry.value_location("env_file"))
             env_paths.append(env_path)
-        if not env_paths and (project_dir / ".env").is_file():
+        if not env_paths and inputs.is_file(project_dir / ".env"):
             env_paths.append(project_dir / ".env")  # compose reads the included project's .env
         outer = self.scope
         if env_paths:

@@ -124,6 +124,8 @@ def _fast_path(argv: list[str]) -> int | None:
     full command, which also handles every other spelling of the arguments."""
     if not argv or argv[0] not in ("check", "render"):
         return None
+    if any(name in os.environ for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
+        return None  # git would not find its repository where freshness looks for it
     mode = "check" if argv[0] == "check" else "write"
     config = None
     rest = argv[1:]

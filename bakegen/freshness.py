@@ -206,12 +206,58 @@ def _git_tracked(root: str, names: list[str]) -> bool:
 
 
 def _branches_exist(root: str, names: list[str]) -> bool:
-    """No branch warning would be printed: each branch exists, or git has no answer here."""
-    from pathlib import Path
+    """No branch warning would be printed: each branch is seen in git's files, or there is no
+    repository here. ``git.branch_exists`` is the question the render asks (and its answer
+    decides); this only confirms a "yes" or "no repository" cheaply, from git's files, without
+    starting git. Anything it cannot confirm (a branch it does not see, reftable storage) means
+    compile, and the render asks git."""
+    git_dir = _git_dir(os.path.abspath(root))
+    if git_dir is None:
+        return True  # not in a repository: git has no answer, the render prints no warning
+    common = git_dir
+    if os.path.isfile(os.path.join(git_dir, "commondir")):
+        common = os.path.normpath(os.path.join(git_dir, _read(os.path.join(git_dir, "commondir")).decode().strip()))
+    if os.path.isdir(os.path.join(common, "reftable")):
+        return False
+    head = _read(os.path.join(git_dir, "HEAD")).decode("utf-8", "replace").strip()
+    packed = _packed_refs(common)
+    remotes_dir = os.path.join(common, "refs", "remotes")
+    remotes = os.listdir(remotes_dir) if os.path.isdir(remotes_dir) else []
+    for name in names:
+        candidates = [f"refs/heads/{name}"] + [f"refs/remotes/{remote}/{name}" for remote in remotes]
+        if head == f"ref: refs/heads/{name}" or any(
+            os.path.isfile(os.path.join(common, *ref.split("/"))) or ref in packed for ref in candidates
+        ):
+            continue
+        if any(ref.startswith("refs/remotes/") and ref.endswith("/" + name) for ref in packed):
+            continue
+        return False
+    return True
 
-    from bakegen.git import branch_exists  # the one copy of the question
 
-    return all(branch_exists(Path(root), name) is not False for name in names)
+def _git_dir(directory: str) -> str | None:
+    """The git directory of the repository ``directory`` is in (``.git``, or a worktree's)."""
+    while True:
+        dot_git = os.path.join(directory, ".git")
+        if os.path.isdir(dot_git):
+            return dot_git
+        if os.path.isfile(dot_git):
+            text = _read(dot_git).decode("utf-8", "replace").strip()
+            if not text.startswith("gitdir: "):
+                raise ValueError("not a gitdir file")
+            return os.path.normpath(os.path.join(directory, text[len("gitdir: ") :]))
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def _packed_refs(common: str) -> set[str]:
+    try:
+        text = _read(os.path.join(common, "packed-refs")).decode("utf-8", "replace")
+    except FileNotFoundError:
+        return set()
+    return {line.split(" ", 1)[1] for line in text.splitlines() if line[:1] not in ("#", "^") and " " in line}
 
 
 def _read(path: str) -> bytes:

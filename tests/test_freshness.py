@@ -196,6 +196,23 @@ def test_a_default_branch_git_no_longer_has_brings_its_warning_back(
     assert _run(["check"], True, capsys) == (0, "", warning) == _run(["check"], False, capsys)
 
 
+def test_the_fast_path_sees_branches_where_git_keeps_them(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "x")
+    _git(project, "checkout", "-q", "-b", "work")
+    _git(project, "pack-refs", "--all")  # refs/heads/main only in packed-refs now
+    assert not (project / ".git/refs/heads/main").exists()
+    assert fresh_json("bakegen.yaml") is not None
+    _git(project, "update-ref", "refs/remotes/origin/main", "HEAD")
+    _git(project, "branch", "-q", "-D", "main")  # only a remote-tracking branch is left
+    assert fresh_json("bakegen.yaml") is not None
+    assert _run(["check"], True, capsys) == (0, "", "") == _run(["check"], False, capsys)
+    # A linked worktree: `.git` is a file naming the git directory.
+    other = project.parent / "other"
+    _git(project, "worktree", "add", "-q", str(other), "HEAD")
+    shutil.copy(project / "docker-bake.json", other / "docker-bake.json")
+    assert fresh_json(str(other / "bakegen.yaml")) is not None
+
+
 def test_a_warning_about_the_inputs_leaves_no_hash(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Printed by every render, a pure function of the inputs: the header says so instead of a hash.
     (project / "bakegen.yaml").write_text(FILES["bakegen.yaml"] + "targets: {include: [api, nothing*]}\n")
@@ -308,7 +325,7 @@ def test_unchanged_check_imports_no_yaml_jinja2_or_jsonschema(project: Path) -> 
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "bakegen.freshness" in imported
     assert not {name for name in imported if name.split(".")[0] in ("yaml", "_yaml", "jinja2", "jsonschema")}
-    assert not {name for name in imported if name.startswith("bakegen.") and name not in ("bakegen.cli", "bakegen.errors", "bakegen.freshness", "bakegen.git")}
+    assert not {name for name in imported if name.startswith("bakegen.") and name not in ("bakegen.cli", "bakegen.errors", "bakegen.freshness")}
 
 
 def test_a_changed_project_still_imports_what_it_needs(project: Path) -> None:

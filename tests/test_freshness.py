@@ -149,8 +149,8 @@ def test_an_unlisted_env_file_is_not_an_input_but_its_warning_is_never_skipped(
     (project / ".env").write_text("TAG=mine\n")
     assert fresh_json("bakegen.yaml") is None
     warning = (
-        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its TAG "
-        "differ between compose and bake; list it (and commit it) or remove it [unlisted-env-file]\n"
+        ".env: warning: compose reads TAG from this .env, which git does not commit, so bake builds without "
+        "those values; set them in the environment where bake runs [unlisted-env-file]\n"
     )
     assert _run(["check"], True, capsys) == (0, "", warning)
     assert _run(["render"], True, capsys) == (0, "", warning)

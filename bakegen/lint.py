@@ -351,9 +351,11 @@ def _used_by_compose(context: LintContext, name: str) -> bool:
 
 
 def _service_of(context: LintContext, target: str) -> str:
+    from bakegen.naming import target_name
+
     for name in context.project.services:
-        if name.replace(".", "_") == target:
-            return str(name)
+        if target_name(name) == target:
+            return name
     return target
 
 

@@ -32,7 +32,6 @@ from bakegen.dockerignore import DockerIgnore
 
 _LOCAL_SCHEMES = ("oci-layout://",)
 _IMAGE_SCHEMES = ("docker-image://",)
-_EXPRESSION = re.compile(r"\$\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,9 @@ def _join(base: str, path: str) -> str:
 
 def _pattern_text(path: str) -> str:
     """A path that may hold ``${…}`` expressions as regex text: each expression matches anything."""
-    return ".*".join(re.escape(part) for part in _EXPRESSION.split(path))
+    from bakegen.hcl import map_interpolations
+
+    return ".*".join(re.escape(part) for part in map_interpolations(path, lambda _: "\0").split("\0"))
 
 
 def _pattern(path: str) -> re.Pattern[str]:

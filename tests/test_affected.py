@@ -217,3 +217,31 @@ def test_dockerignore_refuses_what_it_does_not_implement() -> None:
         "ctx/.dockerignore:2:3: error: unsupported .dockerignore pattern '[ab].txt'; bakegen reads '*', '?', "
         "'**' and '!' (no '[…]' classes or '\\' escapes)"
     )
+
+
+def _affected(targets: dict[str, dict[str, object]], changed: list[str], files: dict[str, str] | None = None) -> dict[str, list[str]]:
+    from bakegen.affected import affected_targets
+
+    files = files or {}
+    return affected_targets({"target": targets}, "proj", changed, {"proj/bakegen.yaml"}, files.get).targets
+
+
+def test_context_forms_without_git() -> None:
+    targets: dict[str, dict[str, object]] = {
+        "image": {"context": "a", "contexts": {"alpine": "docker-image://alpine:3.20"}},
+        "layout": {"context": "b", "contexts": {"base": "oci-layout://layouts/base@sha256:00"}},
+        "remote": {"context": "c", "contexts": {"src": "https://github.com/acme/src.git"}},
+        "variable": {"context": "d/${DIR != null ? DIR : \"x\"}", "dockerfile": "Dockerfile${S != \"\" ? \"${S}\" : \"\"}"},
+    }
+    assert _affected(targets, []) == {"remote": ["remote context https://github.com/acme/src.git"]}
+    assert _affected(targets, ["proj/layouts/base/index.json"]) == {
+        "layout": ["proj/layouts/base/index.json: in context base (proj/layouts/base)"],
+        "remote": ["remote context https://github.com/acme/src.git"],
+    }
+    # ${…} matches any text: the whole d/ tree and any Dockerfile suffix count.
+    assert _affected(targets, ["proj/d/y/app.py", "proj/d/x/Dockerfile.dev"])["variable"] == [
+        "proj/d/x/Dockerfile.dev: Dockerfile", "proj/d/y/app.py: in context proj/d/${DIR != null ? DIR : \"x\"}",
+    ]
+    assert _affected(targets, ["proj/bakegen.yaml"]) == {
+        name: ["proj/bakegen.yaml: project input changed (every target)"] for name in sorted(targets)
+    }

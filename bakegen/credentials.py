@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bakegen.errors import UserError
+from bakegen.errors import Location, UserError
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
 
@@ -38,6 +38,15 @@ def secret_variables(project: ComposeProject) -> set[str]:
     return {definition.environment for definition in project.secrets.values() if definition.environment is not None}
 
 
+class CarriedCredential(UserError):
+    """An env file's value of a secret or credential-like variable would reach the output."""
+
+    def __init__(self, message: str, location: Location | None, name: str, why: str) -> None:
+        super().__init__(message, location)
+        self.name = name
+        self.why = why
+
+
 def refuse_carried_credentials(
     project: ComposeProject, allowed: tuple[str, ...], defaults: Mapping[str, VariableDefault], bake: Mapping[str, Any]
 ) -> None:
@@ -54,9 +63,9 @@ def refuse_carried_credentials(
             why = "looks like a credential"
         else:
             continue
-        raise UserError(
+        message = (
             f"{name} {why}; its value here would be written into the committed bake file: move it "
             f"out of this file (set it in the environment, or in an env file compose.env_files does "
-            f"not list), or add {name} to compose.allow_credentials if it is not secret",
-            default.origin,
+            f"not list), or add {name} to compose.allow_credentials if it is not secret"
         )
+        raise CarriedCredential(message, default.origin, name, why)

@@ -415,3 +415,21 @@ def test_init_with_compose_files_and_compose_environment(
     assert policy["compose"] == {"files": ["deploy/stack.yml", "deploy/stack.ci.yml"], "project": "shop"}
     code, _, err = run(capsys, "init", "--force", "-f", "nope.yml")
     assert (code, err) == (2, "bakegen: error: compose file not found: nope.yml (given with -f or COMPOSE_FILE)\n")
+
+
+def test_init_leaves_out_a_committed_env_file_with_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_shop(tmp_path / "shop")
+    (project / ".env").write_text("VERSION=2\nNPM_TOKEN=committed_by_mistake\n")
+    track(project, ".env")
+    monkeypatch.chdir(project)
+    code, out, err = run(capsys, "init")
+    assert (code, out) == (0, "")
+    assert err.splitlines()[0] == (
+        "bakegen: not listing .env in compose.env_files: its NPM_TOKEN looks like a credential, and its value "
+        "would be written into the committed bake file"
+    )
+    assert "env_files" not in yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]
+    assert run(capsys, "render")[0] == 0
+    assert "committed_by_mistake" not in (project / "docker-bake.json").read_text()

@@ -204,7 +204,13 @@ def hook_source(repo: str | None = None) -> HookSource:
 
 
 def scaffold_policy(
-    policy_path: Path, compose: ComposeChoice = ComposeChoice(), *, default_branch: str = "main", fan_out: bool = False
+    policy_path: Path,
+    compose: ComposeChoice = ComposeChoice(),
+    *,
+    default_branch: str = "main",
+    fan_out: bool = False,
+    list_dotenv: bool = True,
+    earlier_notes: tuple[str, ...] = (),
 ) -> Scaffold:
     """The policy text for the compose project in ``policy_path``'s directory, checked to compile."""
     from bakegen.compose.loader import DEFAULT_FILES, OVERRIDE_FILES
@@ -236,9 +242,9 @@ def scaffold_policy(
             )
         found += [name for name in OVERRIDE_FILES if (directory / name).is_file()][:1]
     env_files: tuple[str, ...] = ()
-    notes: list[str] = []
+    notes = list(earlier_notes)
     dotenv = directory / ".env"
-    if dotenv.is_file():
+    if dotenv.is_file() and list_dotenv:
         # Only a committed .env is listed: its values go into the committed bake file, and an
         # ignored or untracked one is a developer's (often with tokens in it).
         from bakegen.git import file_states
@@ -299,9 +305,20 @@ def scaffold_policy(
     # compose project's (reported as render would report it), or a template bug.
     shown = display_path(policy_path)
     policy = parse_policy(load_yaml(text.encode("utf-8"), shown), policy_path, shown)
+    from bakegen.credentials import CarriedCredential
     from bakegen.pipeline import compile_policy
 
-    compile_policy(policy)
+    try:
+        compile_policy(policy)
+    except CarriedCredential as error:
+        if not env_files:
+            raise
+        # A committed .env with a token in it: listing it would stop every render, so it is
+        # left out (compose still reads it) and said.
+        note = (f"not listing .env in compose.env_files: its {error.name} {error.why}, and its value "
+                "would be written into the committed bake file")
+        return scaffold_policy(policy_path, compose, default_branch=default_branch, fan_out=fan_out,
+                               list_dotenv=False, earlier_notes=(*notes, note))
     return Scaffold(text, policy, tuple(notes))
 
 

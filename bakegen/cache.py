@@ -157,6 +157,17 @@ def refuse_branch_in_image_name(name_part: str, where: str, template: str, locat
         )
 
 
+def refuse_option_separator(text: str, where: str, location: Location | None) -> None:
+    """A cache entry is CSV (`type=gha,scope=…`): a literal ',' in a value would end it and start
+    another option (`key: "{service},mode=min"` silently sets mode=min and scope=<service>)."""
+    from bakegen.hcl import strip_interpolations
+
+    if "," in (strip_interpolations(text) or ""):
+        raise UserError(
+            f"{where} '{text}' must not contain ','; in a cache entry it would start another option", location
+        )
+
+
 def template_variables(text: str) -> list[str]:
     """The variables the ``${…}`` expressions of well-formed bake template text read."""
     if "${" not in text.replace("$${", "") and "%{" not in text.replace("%%{", ""):
@@ -227,6 +238,7 @@ class CacheCompiler:
         if cache.scope == "shared" and template is None and cache.key == "{service}":
             text = "{project}"
         values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
+        refuse_option_separator(text, "cache.key", self.location("key"))
         return expand_key(text, values, "cache.key", self.location("key"), self.references)
 
     def _branch_key_used(self) -> bool:
@@ -266,6 +278,7 @@ class CacheCompiler:
         not be (`Api`): the service is lower-cased in the ref (it is known when compiling)."""
         assert self.cache.ref is not None
         refuse_branch_in_image_name(self.cache.ref, "cache.ref", self.cache.ref, self.location("ref"))
+        refuse_option_separator(self.cache.ref, "cache.ref", self.location("ref"))
         values = {"service": service.lower(), "project": self.project, "branch": branch, "platform": _PLATFORM}
         ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"), self.references)
         tag = branch if "{service}" in self.cache.ref else f"{service}-{branch}"
@@ -313,11 +326,13 @@ class CacheCompiler:
 
     def _s3_options(self) -> list[str]:
         for key, value in self.cache.s3:
+            refuse_option_separator(value, f"cache.s3.{key}", self.location("s3"))
             if "$" in value:
                 expand_key(value, {}, f"cache.s3.{key}", self.location("s3"), self.references)
         return [f"{key}={value}" for key, value in self.cache.s3]
 
     def _local_dir(self, directory: str, service: str, branch: str) -> str:
+        refuse_option_separator(directory, "cache.local.dir", self.location("local"))
         return f"{directory.rstrip('/')}/{self._key(service, branch)}"
 
     def _fallbacks(self, service: str) -> list[str]:
@@ -374,6 +389,7 @@ class CacheCompiler:
         if local is None or skip or self.cache.backend == "local":
             return [], [], None
         self.variables.update(switch_variables(local.enabled))
+        refuse_option_separator(local.dir, "cache.local.dir", self.location("local"))
         directory = f"{local.dir.rstrip('/')}/{service}"
         return (
             [f'"type=local,src={directory}"'],

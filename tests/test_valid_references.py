@@ -136,6 +136,12 @@ def test_the_bake_slug_and_its_python_twin_agree(
             id="branch-in-ref",
         ),
         pytest.param(
+            "services:\n  api:\n    build: .\n", 'cache:\n  key: "{service},mode=min"\n',
+            "bakegen.yaml:4:8: error: cache.key '{service},mode=min' must not contain ','; in a cache entry it would "
+            "start another option",
+            id="comma-in-cache-key",
+        ),
+        pytest.param(
             "services:\n  api:\n    build: .\n", 'tags: ["ghcr.io/Acme/{service}:latest"]\n',
             "bakegen.yaml:3:8: error: tag template 'ghcr.io/Acme/{service}:latest' gives service 'api' the tag "
             "'ghcr.io/Acme/api:latest', which is not a valid image reference: the repository name must be "

@@ -9,7 +9,6 @@ are chosen, the policy (tags, platforms, cache) applied, and groups and variable
 from __future__ import annotations
 
 import fnmatch
-import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,16 +22,16 @@ from bakegen.cache import (
     derived_variables,
     platform_variables,
     platforms_expression,
-    uses_platform,
     reference_problem_at_build_time,
+    uses_platform,
 )
 from bakegen.compose.model import ComposeProject, PathValue, ServiceSpec
+from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 from bakegen.freshness import PLACEHOLDER
 from bakegen.inputs import resolved_name
 from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
-from bakegen.envfiles import VariableDefault
 from bakegen.variables import Interpolator, Variables, may_be_empty
 from bakegen.yamlio import location_of, location_or_whole
 
@@ -73,7 +72,7 @@ class Compiler:
         from bakegen.interpolation import parse
 
         image = self.interpolator.template(raw, spec.image.location)
-        anchor = sorted(parse(raw).variables())[0]
+        anchor = min(parse(raw).variables())
         self.variables.add_validation(anchor, "${" + f'{hcl.quote_template(image)} != ""' + "}", message)
 
     # -- project ----------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bakegen.errors import Location, UserError
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
+from bakegen.errors import Location, UserError
 
 # Anywhere in the name (NPM_TOKEN, AUTHTOKEN, DB_PASSWORD, CLIENT_SECRET, PRIVATE_KEY_PEM);
 # as a whole word between `_`, `-` or `.` (BASIC_AUTH, AUTH_HEADER, but not AUTHOR); or the

@@ -125,8 +125,7 @@ class _Scanner:
 
 def parse_env_file(text: str, path: str) -> list[EnvEntry]:
     """Parse a ``.env`` file; raises UserError (with line and column) like compose fails."""
-    if text.startswith("\ufeff"):
-        text = text[1:]  # compose drops a UTF-8 byte order mark
+    text = text.removeprefix("\ufeff")  # compose drops a UTF-8 byte order mark
     scanner = _Scanner(text, path)
     entries: list[EnvEntry] = []
     n = len(text)

@@ -14,7 +14,7 @@ class Location:
     ``__init__`` is several times slower.
     """
 
-    __slots__ = ("path", "line", "column")
+    __slots__ = ("column", "line", "path")
 
     def __init__(self, path: str, line: int | None = None, column: int | None = None) -> None:
         self.path = path

@@ -347,7 +347,7 @@ _Piece = _Lit | _Expr
 def to_bake(
     template: Template,
     nullable: Callable[[str], bool],
-    fallbacks: Mapping[str, str] = {},  # noqa: B006 - read only
+    fallbacks: Mapping[str, str] = {},
 ) -> BakeTemplate:
     """Compile to a bake template that buildx evaluates to compose's value.
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bakegen import inputs
-from bakegen.errors import Location
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
+from bakegen.errors import Location
 from bakegen.files import display_path
 from bakegen.policy import Policy
 from bakegen.problems import Problem
@@ -66,15 +66,15 @@ def run_lints(context: LintContext, rules: Iterable[Lint] | None = None) -> list
 
 def shared_scope(context: LintContext) -> Iterator[Problem]:
     cache = context.policy.cache
-    if cache.scope == "shared" and cache.export != "none" and cache.backend not in ("none", "inline"):
-        if len(context.bake["target"]) > 1:
-            yield Problem(
-                context.policy_location("cache", "scope"),
-                "warning",
-                f"{len(context.bake['target'])} targets export to one shared cache scope; each export "
-                "replaces the scope's index, so only the last target keeps its cache; use per-service",
-                "shared-cache-scope",
-            )
+    exporting = cache.export != "none" and cache.backend not in ("none", "inline")
+    if cache.scope == "shared" and exporting and len(context.bake["target"]) > 1:
+        yield Problem(
+            context.policy_location("cache", "scope"),
+            "warning",
+            f"{len(context.bake['target'])} targets export to one shared cache scope; each export "
+            "replaces the scope's index, so only the last target keeps its cache; use per-service",
+            "shared-cache-scope",
+        )
 
 
 def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bakegen import inputs
 from bakegen.compose.model import ComposeProject
 from bakegen.envfiles import VariableDefault
-from bakegen import inputs
 from bakegen.errors import UserError
 from bakegen.files import display_path
 from bakegen.policy import Policy

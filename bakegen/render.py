@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
 # Block types of a bake file: in JSON, each maps labels to blocks.
 _BLOCK_TYPES = ("function", "group", "target", "variable")
 

@@ -42,7 +42,7 @@ class ScalarLocation(Location):
     it; ``base`` is the offset in the value this location stands for (see ``at``).
     """
 
-    __slots__ = ("_text", "_start", "_end", "_style", "_value", "_base")
+    __slots__ = ("_base", "_end", "_start", "_style", "_text", "_value")
 
     def __init__(
         self,

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from bakegen import hcl
 from bakegen.compose.model import IncludeEnv, Scalar
 from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
-
 
 
 @dataclass

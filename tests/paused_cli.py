@@ -29,7 +29,7 @@ def main() -> int:
             os.read(wait, 1)  # a signal arrives here
         real_replace(source, target, *args, **kwargs)
 
-    setattr(os, "replace", replace_after_pause)  # bakegen.output calls os.replace by attribute
+    os.replace = replace_after_pause  # bakegen.output calls os.replace by attribute
     from bakegen.cli import main as bakegen_main
 
     return bakegen_main(sys.argv[3:])

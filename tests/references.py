@@ -57,6 +57,6 @@ def is_git_branch_name(name: str) -> bool:
         return False
     if _GIT_FORBIDDEN.search(name) or ".." in name or "@{" in name:
         return False
-    if name.startswith("/") or name.endswith("/") or "//" in name or name.endswith("."):
+    if name.startswith("/") or name.endswith(("/", ".")) or "//" in name:
         return False
     return not any(part.startswith(".") or part.endswith(".lock") for part in name.split("/"))

@@ -15,7 +15,7 @@ CASES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "bake-cases"
 if not CASES_DIR.is_dir():
     pytest.skip(f"recorded bake cases not found at {CASES_DIR}", allow_module_level=True)
 
-from bakegen.bake import BakeError, evaluate  # noqa: E402
+from bakegen.bake import BakeError, evaluate
 
 _COMPOSE = "buildx reads a compose file here; bakegen's compose mapping is checked against real Compose elsewhere"
 _SIDE_EFFECT = "--print touches the machine here (ssh agent socket, ssh key files, secret files on disk)"

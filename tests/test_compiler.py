@@ -14,6 +14,7 @@ from bakegen.errors import UserError
 from bakegen.pipeline import compile_policy
 from bakegen.policy import load_policy
 
+
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # messages show paths relative to the current directory
@@ -56,8 +57,8 @@ CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
     ),
     (
         "args-map-and-list",
-        "services:\n  a:\n    build: {context: ., args: {N: 2, B: true, E: '', X: null}}\n"
-        "  b:\n    build: {context: ., args: [A=1, 'C=x=y', D]}\n",
+        ("services:\n  a:\n    build: {context: ., args: {N: 2, B: true, E: '', X: null}}\n"
+        "  b:\n    build: {context: ., args: [A=1, 'C=x=y', D]}\n"),
         {
             "a": {"context": ".", "args": {"N": "2", "B": "true", "E": "", "X": "${X}"}, "tags": ["${BAKEGEN_PROJECT}-a"]},
             "b": {"context": ".", "args": {"A": "1", "C": "x=y", "D": "${D}"}, "tags": ["${BAKEGEN_PROJECT}-b"]},
@@ -75,8 +76,8 @@ CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
     ),
     (
         "scalars-and-switches",
-        "services:\n  web:\n    build:\n      context: .\n      target: prod\n      network: host\n      pull: true\n"
-        "      no_cache: true\n      privileged: true\n      shm_size: 128m\n      platforms: [linux/amd64, linux/arm64]\n",
+        ("services:\n  web:\n    build:\n      context: .\n      target: prod\n      network: host\n      pull: true\n"
+        "      no_cache: true\n      privileged: true\n      shm_size: 128m\n      platforms: [linux/amd64, linux/arm64]\n"),
         {
             "web": {
                 "context": ".",
@@ -93,8 +94,8 @@ CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
     ),
     (
         "ulimits-and-hosts",
-        "services:\n  web:\n    build:\n      context: .\n      ulimits: {nproc: 512, nofile: {soft: 1, hard: 2}}\n"
-        "      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n",
+        ("services:\n  web:\n    build:\n      context: .\n      ulimits: {nproc: 512, nofile: {soft: 1, hard: 2}}\n"
+        "      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n"),
         {
             "web": {
                 "context": ".",
@@ -106,8 +107,8 @@ CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
     ),
     (
         "additional-contexts",
-        "services:\n  base:\n    build: ./base\n  web:\n    build:\n      context: ./web\n"
-        "      additional_contexts: {b: 'service:base', img: 'docker-image://alpine', dir: ./shared}\n",
+        ("services:\n  base:\n    build: ./base\n  web:\n    build:\n      context: ./web\n"
+        "      additional_contexts: {b: 'service:base', img: 'docker-image://alpine', dir: ./shared}\n"),
         {
             "base": {"context": "base", "tags": ["${BAKEGEN_PROJECT}-base"]},
             "web": {

@@ -88,15 +88,15 @@ POLICY_WITH_ENV = "version: 1\ncompose:\n  files: [compose.yaml]\n  env_files: [
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("ignored", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git ignores it: "
+        ("ignored", ("bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git ignores it: "
                     "its values would make the bake file differ per checkout; remove it from compose.env_files "
-                    "(list a committed file without secrets instead)"),
-        ("untracked", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git does not "
+                    "(list a committed file without secrets instead)")),
+        ("untracked", ("bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but git does not "
                       "track it: its values would make the bake file differ per checkout; commit it (git add .env) "
-                      "or remove it from compose.env_files"),
-        ("outside", "bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but it is not in a "
+                      "or remove it from compose.env_files")),
+        ("outside", ("bakegen.yaml:4:15: error: env file .env is listed in compose.env_files, but it is not in a "
                     "git repository: its values would make the bake file differ per checkout; commit it to the "
-                    "project's git repository or remove it from compose.env_files"),
+                    "project's git repository or remove it from compose.env_files")),
     ],
 )
 def test_a_listed_env_file_must_be_tracked(
@@ -341,7 +341,7 @@ def test_validate_warns_when_the_default_branch_does_not_exist(
     git(project, "checkout", "-q", "-b", "master")
     (project / "bakegen.yaml").write_text("version: 1\ncache:\n  default_branch: main\n")
     monkeypatch.chdir(project)
-    code, out, err = run(capsys, "validate", "--strict")
+    code, out, _err = run(capsys, "validate", "--strict")
     assert (code, out) == (1, (
         "bakegen.yaml:3:19: warning: default branch 'main' does not exist in this git repository; set "
         "cache.default_branch to the repository's default branch (and the branch the workflow's `on: push` "

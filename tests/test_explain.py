@@ -104,8 +104,8 @@ def test_explain_says_what_to_set_without_github_ref(shop: Path, capsys: pytest.
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:3] == [
         "gha cache: writes under refs/heads/?; reads under refs/heads/?, refs/heads/main",
-        "note: GITHUB_REF is not set, so the refs above are guessed; GitHub sets it: pass "
-        "--env GITHUB_REF=refs/heads/<branch> (a push) or --env GITHUB_REF=refs/pull/<number>/merge (a PR)",
+        ("note: GITHUB_REF is not set, so the refs above are guessed; GitHub sets it: pass "
+        "--env GITHUB_REF=refs/heads/<branch> (a push) or --env GITHUB_REF=refs/pull/<number>/merge (a PR)"),
     ]
 
 

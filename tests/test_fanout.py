@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from test_init import lint_workflow
 
 from bakegen.cli import main
-from test_init import lint_workflow
 
 BIN = Path(sys.executable).parent
 
@@ -234,8 +234,8 @@ def test_runners_from_the_policy(repository: Path, capsys: pytest.CaptureFixture
     ("fan_out", "message"),
     [
         ("fan_out:\n  runners: {linux/arm64: 'arm ${{ x }}'}\n",
-         "bakegen.yaml:12:26: error: fan_out.runners.linux/arm64 must be a runner label (letters, digits, '.', "
-         "'_', '-'), got 'arm ${{ x }}'"),
+         ("bakegen.yaml:12:26: error: fan_out.runners.linux/arm64 must be a runner label (letters, digits, '.', "
+         "'_', '-'), got 'arm ${{ x }}'")),
         ("fan_out:\n  runners: {arm64: x}\n",
          "bakegen.yaml:12:13: error: fan_out.runners key 'arm64' is not a platform like linux/arm64"),
         ("fan_out:\n  runners: [x]\n",

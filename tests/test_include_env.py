@@ -84,8 +84,8 @@ def test_fallbacks_mean_environment_first_then_the_fixed_value(text: str) -> Non
 
     compiled = to_bake(parse(text), lambda name: True, {"V": '"fixed"'})
     bake = (
-        '{"variable": {"V": {"default": null}, "W": {"default": null}},'
-        ' "group": {"default": {"targets": ["t"]}}, "target": {"t": {"args": {"A": %s}}}}' % __import__("json").dumps(compiled.text)
+        '{{"variable": {{"V": {{"default": null}}, "W": {{"default": null}}}},'
+        ' "group": {{"default": {{"targets": ["t"]}}}}, "target": {{"t": {{"args": {{"A": {}}}}}}}}}'.format(__import__("json").dumps(compiled.text))
     )
     for v, w in itertools.product([None, "", "shell"], [None, "", "wv"]):
         env = {name: value for name, value in (("V", v), ("W", w)) if value is not None}

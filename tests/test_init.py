@@ -241,9 +241,8 @@ def test_repository_url_is_declared_once() -> None:
 def test_hook_manifest_files_pattern() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"bakegen-render", "bakegen-check", "bakegen-validate"}
-    for hook_id in hooks:
+    for hook_id, hook in hooks.items():
         command = hook_id.replace("-", " ")
-        hook = hooks[hook_id]
         assert hook["entry"] == command
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False

@@ -130,7 +130,7 @@ def interpolation_error_text(stderr: str) -> str:
 
 
 def required_error_text(stderr: str) -> str:
-    match = re.search(r"error while interpolating [^:]+: (required variable .*)", stderr, re.S)
+    match = re.search(r"error while interpolating [^:]+: (required variable .*)", stderr, re.DOTALL)
     assert match, stderr
     return match.group(1)
 

@@ -19,25 +19,25 @@ SCHEMA = json.loads((ROOT / "schema" / "bakegen.schema.json").read_text())
 BAD_POLICIES = [
     (
         "version: 1\ncache:\n  backend: gha\n  scoep: shared\n",
-        "p.yaml:4:3: error: unknown key 'scoep' in cache; did you mean 'scope'? (expected one of: backend, "
-        "scope, key, mode, ignore_error, export, fallback, default_branch, enabled, ref, s3, local)",
+        ("p.yaml:4:3: error: unknown key 'scoep' in cache; did you mean 'scope'? (expected one of: backend, "
+        "scope, key, mode, ignore_error, export, fallback, default_branch, enabled, ref, s3, local)"),
     ),
     (
         "version: 1\ntargetz: {}\n",
-        "p.yaml:2:1: error: unknown key 'targetz' in the policy; did you mean 'targets'? (expected one of: "
-        "version, compose, output, targets, tags, variables, cache, services, fan_out)",
+        ("p.yaml:2:1: error: unknown key 'targetz' in the policy; did you mean 'targets'? (expected one of: "
+        "version, compose, output, targets, tags, variables, cache, services, fan_out)"),
     ),
     ("version: 2\n", "p.yaml:1:10: error: unsupported policy version 2; this bakegen reads version 1"),
     ("compose: {}\n", "p.yaml:1:1: error: the policy needs 'version: 1'"),
     (
         "version: 1\ncache: {backend: redis}\n",
-        "p.yaml:2:18: error: cache.backend must be one of gha, registry, local, s3, inline, none, got 'redis'; "
-        "did you mean 'registry'?",
+        ("p.yaml:2:18: error: cache.backend must be one of gha, registry, local, s3, inline, none, got 'redis'; "
+        "did you mean 'registry'?"),
     ),
     (
         "version: 1\ncache: {backend: gah}\n",
-        "p.yaml:2:18: error: cache.backend must be one of gha, registry, local, s3, inline, none, got 'gah'; "
-        "did you mean 'gha'?",
+        ("p.yaml:2:18: error: cache.backend must be one of gha, registry, local, s3, inline, none, got 'gah'; "
+        "did you mean 'gha'?"),
     ),
     (
         "version: 1\ncache: {mode: 3}\n",
@@ -58,8 +58,8 @@ BAD_POLICIES = [
     ),
     (
         "version: 1\nvariables: {1BAD: x}\n",
-        "p.yaml:2:13: error: variables key '1BAD' is not a valid bake variable name; expected a letter or '_', "
-        "then letters, digits and '_'",
+        ("p.yaml:2:13: error: variables key '1BAD' is not a valid bake variable name; expected a letter or '_', "
+        "then letters, digits and '_'"),
     ),
     (
         "version: 1\nvariables: [TAG]\n",
@@ -96,8 +96,8 @@ BAD_POLICIES = [
     ),
     (
         "version: 1\ncompose: {project: My App}\n",
-        "p.yaml:2:20: error: compose.project must be a compose project name: lower-case letters, digits, '-' "
-        "and '_', starting with a letter or digit, got 'My App'",
+        ("p.yaml:2:20: error: compose.project must be a compose project name: lower-case letters, digits, '-' "
+        "and '_', starting with a letter or digit, got 'My App'"),
     ),
     (
         "version: 1\nservices:\n  web: {cache: {mdoe: min}}\n",
@@ -187,6 +187,6 @@ def test_schema_typo_names_key_line_and_column() -> None:
     text = "version: 1\ncache:\n  backend: gha\n  scoep: shared\n"
     problems = schema_problems(load_yaml(text, "p.yaml"), "p.yaml")
     assert [str(p) for p in problems] == [
-        "p.yaml:4:3: error: unknown key 'scoep' in cache; did you mean 'scope'? (expected one of: backend, "
-        "scope, key, mode, ignore_error, export, fallback, default_branch, enabled, ref, s3, local) [schema]"
+        ("p.yaml:4:3: error: unknown key 'scoep' in cache; did you mean 'scope'? (expected one of: backend, "
+        "scope, key, mode, ignore_error, export, fallback, default_branch, enabled, ref, s3, local) [schema]")
     ]

@@ -111,8 +111,8 @@ POLICY_CASES = [
     ("cache-key-single-quoted", HEAD + "cache: {backend: gha, key: '{service}-{sha}'}\n",
      "bakegen.yaml:3:39: error: unknown placeholder {sha} in cache.key; expected one of {branch}, {platform}, {project}, {service}"),
     ("key-quoted", HEAD + 'cache: {backend: none}\ntargets: {"includ": ["*"]}\n',
-     "bakegen.yaml:4:11: error: unknown key 'includ' in targets; did you mean 'include'? "
-     "(expected one of: include, exclude, groups, load)"),
+     ("bakegen.yaml:4:11: error: unknown key 'includ' in targets; did you mean 'include'? "
+     "(expected one of: include, exclude, groups, load)")),
 ]  # fmt: skip
 
 

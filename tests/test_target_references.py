@@ -88,14 +88,14 @@ def test_contexts_on_a_dotted_service_name_its_target(tmp_path: Path) -> None:
     ("compose", "policy", "expected"),
     [
         (
-            "services:\n  db:\n    image: postgres\n  app:\n    build:\n      context: .\n"
-            "      additional_contexts:\n        a: service:db\n",
+            ("services:\n  db:\n    image: postgres\n  app:\n    build:\n      context: .\n"
+            "      additional_contexts:\n        a: service:db\n"),
             POLICY,
             'compose.yaml:8:12: error: service "app" declares non-buildable service "db" as additional contexts a',
         ),
         (
-            "services:\n  db:\n    image: postgres\n  app:\n    build:\n      context: .\n"
-            "      x-bake:\n        contexts:\n          a: target:db\n",
+            ("services:\n  db:\n    image: postgres\n  app:\n    build:\n      context: .\n"
+            "      x-bake:\n        contexts:\n          a: target:db\n"),
             POLICY,
             'compose.yaml:9:14: error: service "app" declares non-buildable service "db" as additional contexts a',
         ),
@@ -105,12 +105,12 @@ def test_contexts_on_a_dotted_service_name_its_target(tmp_path: Path) -> None:
             "compose.yaml:7:14: error: x-bake context 'a' refers to target 'nope.1', which no service of the project becomes",
         ),
         (
-            "services:\n  web.base:\n    build: .\n  app:\n    build:\n      context: .\n"
-            "      additional_contexts:\n        - base=service:web.base\n",
+            ("services:\n  web.base:\n    build: .\n  app:\n    build:\n      context: .\n"
+            "      additional_contexts:\n        - base=service:web.base\n"),
             POLICY + "targets: {load: false, exclude: [web.base]}\n",
-            "compose.yaml:8:16: error: context 'base' of service 'app' builds on service 'web.base', which the policy "
+            ("compose.yaml:8:16: error: context 'base' of service 'app' builds on service 'web.base', which the policy "
             "leaves out of the bake file (targets.include, targets.exclude or services.<name>.skip); buildx would "
-            "fail to find its target",
+            "fail to find its target"),
         ),
     ],
     ids=["service-without-build", "x-bake-target-without-build", "x-bake-unknown-target", "target-left-out"],

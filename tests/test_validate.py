@@ -43,16 +43,16 @@ def test_lints(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 1
     out, err = capsys.readouterr()
     assert out.splitlines() == [
-        ".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its "
-        "values are not carried; list it (and commit it) or remove it [unlisted-env-file]",
+        (".env: warning: compose reads this .env, but the policy does not list it in compose.env_files, so its "
+        "values are not carried; list it (and commit it) or remove it [unlisted-env-file]"),
         "bakegen.yaml:3:18: warning: targets.include pattern 'nothing*' matches no build service [glob-matches-nothing]",
-        "bakegen.yaml:5:10: warning: 2 targets export to one shared cache scope; each export replaces the scope's "
-        "index, so only the last target keeps its cache; use per-service [shared-cache-scope]",
+        ("bakegen.yaml:5:10: warning: 2 targets export to one shared cache scope; each export replaces the scope's "
+        "index, so only the last target keeps its cache; use per-service [shared-cache-scope]"),
         "bakegen.yaml:7:3: error: policy names service 'ghost', which the compose project does not define [unknown-service]",
-        "compose.yaml:2:3: warning: service 'web' has no image: and the project has no name:, so its image name depends "
-        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]",
-        "compose.yaml:4:3: warning: service 'api' has no image: and the project has no name:, so its image name depends "
-        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]",
+        ("compose.yaml:2:3: warning: service 'web' has no image: and the project has no name:, so its image name depends "
+        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]"),
+        ("compose.yaml:4:3: warning: service 'api' has no image: and the project has no name:, so its image name depends "
+        "on the checkout directory's name; set compose.project in the policy or name: in compose [image-name-from-directory]"),
         "compose.yaml:4:3: error: build context 'api' of 'api' does not exist [missing-context]",
     ]
     assert err == "bakegen: 2 error(s), 5 warning(s)\n"
@@ -80,8 +80,8 @@ def test_duplicate_cache_destinations_and_missing_dockerfile(project: Path, caps
     })
     assert main(["validate"]) == 1
     assert capsys.readouterr().out.splitlines() == [
-        "compose.yaml:5:3: error: targets 'a' and 'b' export cache to the same destination 'type=local,dest=/tmp/c'; "
-        "each export overwrites the other [duplicate-cache-destination]",
+        ("compose.yaml:5:3: error: targets 'a' and 'b' export cache to the same destination 'type=local,dest=/tmp/c'; "
+        "each export overwrites the other [duplicate-cache-destination]"),
         "compose.yaml:5:3: error: dockerfile 'Missing' of 'b' does not exist in its context [missing-dockerfile]",
     ]
 

@@ -8,7 +8,14 @@ import pytest
 import yaml
 
 from bakegen.errors import Location, UserError
-from bakegen.yamlio import MAX_ALIAS_NODES, Timestamp, YamlList, YamlMap, load_yaml, load_yaml_documents
+from bakegen.yamlio import (
+    MAX_ALIAS_NODES,
+    Timestamp,
+    YamlList,
+    YamlMap,
+    load_yaml,
+    load_yaml_documents,
+)
 
 
 def error_of(text: str | bytes, **kwargs: object) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .body import Attribute, Block, Body, File
 from .diagnostics import BakeError, Diagnostic, DiagnosticsError, Range, fail
-from .expressions import Context, Expression, FunctionCall, Result, Variable as VariableRef
+from .expressions import Context, Expression, FunctionCall, Result
+from .expressions import Variable as VariableRef
 from .functions import FUNCTIONS, Function, Param
 from .goparse import GoParseError, csv_fields, parse_bool, parse_float
 from .parser import ParseError, _levenshtein

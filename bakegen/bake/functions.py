@@ -4,8 +4,9 @@ and error texts, since those reach the user in "Invalid function argument" diagn
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic, Range
 from .values import (
@@ -156,7 +157,7 @@ def define(name: str, *params: str, variadic: str | None = None) -> Callable[[Ca
 define("lower", "str:string")(lambda s: s.lower())
 define("upper", "str:string")(lambda s: s.upper())
 define("trimspace", "str:string")(lambda s: s.strip(" \t\n\r\v\f\u0085\u00a0"))
-define("trimprefix", "str:string", "prefix:string")(lambda s, p: s[len(p):] if s.startswith(p) else s)
+define("trimprefix", "str:string", "prefix:string")(lambda s, p: s.removeprefix(p))
 define("trimsuffix", "str:string", "suffix:string")(lambda s, p: s[: len(s) - len(p)] if p and s.endswith(p) else s)
 define("trim", "str:string", "cutset:string")(lambda s, c: s.strip(c))
 define("chomp", "str:string")(lambda s: re.sub(r"(\r\n|\n|\r)+$", "", s))
@@ -175,12 +176,11 @@ def _title(s: str) -> str:
 
 
 @define("substr", "str:string", "offset:number", "length:number")
-def _substr(s: str, offset: int | float, length: int | float) -> str:
+def _substr(s: str, offset: float, length: float) -> str:
     offset, length = int(offset), int(length)
     if offset < 0:
         offset += len(s)
-        if offset < 0:
-            offset = 0
+        offset = max(offset, 0)
     if offset >= len(s):
         return ""
     if length < 0:
@@ -289,7 +289,7 @@ def _join(sep: str, *lists: list[Value]) -> str:
 
 
 @define("indent", "spaces:number", "str:string")
-def _indent(spaces: int | float, s: str) -> str:
+def _indent(spaces: float, s: str) -> str:
     pad = " " * int(spaces)
     return s.replace("\n", "\n" + pad)
 
@@ -369,7 +369,7 @@ def _length(value: Value) -> int:
 
 
 @define("element", "list:any", "index:number")
-def _element(items: Value, index: int | float) -> Value:
+def _element(items: Value, index: float) -> Value:
     if not isinstance(items, list):
         raise ArgumentError(0, "list of any single type required")
     if not items:
@@ -488,7 +488,7 @@ define("chunklist", "list:list", "size:number")(lambda items, n: [items[i : i + 
 
 
 @define("range", variadic="params:number")
-def _range(*params: int | float) -> list[Value]:
+def _range(*params: float) -> list[Value]:
     start: int | float = 0
     step: int | float = 1
     if len(params) == 1:
@@ -522,14 +522,14 @@ define("negate", "num:number")(lambda a: -a)
 
 
 @define("divide", "a:number", "b:number")
-def _divide(a: int | float, b: int | float) -> Value:
+def _divide(a: float, b: float) -> Value:
     if b == 0:
         raise FunctionError("can't divide by zero")
     return normalize_number(a / b)
 
 
 @define("modulo", "a:number", "b:number")
-def _modulo(a: int | float, b: int | float) -> Value:
+def _modulo(a: float, b: float) -> Value:
     if b == 0:
         raise FunctionError("can't use modulo by zero")
     result = abs(a) % abs(b)
@@ -537,7 +537,7 @@ def _modulo(a: int | float, b: int | float) -> Value:
 
 
 @define("parseint", "number:any", "base:number")
-def _parseint(text: Value, base: int | float) -> int:
+def _parseint(text: Value, base: float) -> int:
     try:
         return int(to_string(text), int(base))
     except ValueError:
@@ -667,7 +667,7 @@ def _try(call: FunctionCall, ctx: Context) -> Result:
     return UNKNOWN, [
         Diagnostic(
             "Error in function call",
-            f'Call to function "try" failed: no expression succeeded:\n' + "\n".join(details) + ".",
+            'Call to function "try" failed: no expression succeeded:\n' + "\n".join(details) + ".",
             call.start_range,
         )
     ]

@@ -7,7 +7,7 @@ import re
 
 _GO_FLOAT = re.compile(
     r"[+-]?(?:(?:\d+(?:_\d+)*)?\.?\d*(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F_.]+(?:[pP][+-]?\d+)?|inf(?:inity)?|nan)",
-    re.I,
+    re.IGNORECASE,
 )
 
 

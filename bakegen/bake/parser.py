@@ -57,8 +57,11 @@ def _levenshtein(a: str, b: str) -> int:
     return previous[-1]
 
 
+FIRST_POSITION = Pos(1, 1)
+
+
 class Parser:
-    def __init__(self, src: str, filename: str, base: Pos = Pos(1, 1)) -> None:
+    def __init__(self, src: str, filename: str, base: Pos = FIRST_POSITION) -> None:
         self.src = src
         self.filename = filename
         self.base = base
@@ -92,9 +95,7 @@ class Parser:
         src = self.src
         while self.i < len(src):
             c = src[self.i]
-            if c in " \t\r":
-                self.i += 1
-            elif c == "\n" and self.nl_depth > 0:
+            if c in " \t\r" or (c == "\n" and self.nl_depth > 0):
                 self.i += 1
             elif c == "#" or src.startswith("//", self.i):
                 end = src.find("\n", self.i)
@@ -420,7 +421,7 @@ class Parser:
             raise self.error("Invalid heredoc", "Expected a heredoc marker after <<.", self.i)
         indent, marker = match.group(1) == "-", match.group(2)
         body_start = match.end()
-        end_re = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*$", re.M)
+        end_re = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*$", re.MULTILINE)
         end = end_re.search(self.src, body_start)
         if not end:
             raise self.error("Unterminated template string", "No closing marker was found for this heredoc.", start, body_start)
@@ -656,7 +657,7 @@ def parse_template(src: str, filename: str, base: Pos) -> Expression:
     return Template(parts, whole)
 
 
-def parse_expression(src: str, filename: str, base: Pos = Pos(1, 1)) -> Expression:
+def parse_expression(src: str, filename: str, base: Pos = FIRST_POSITION) -> Expression:
     parser = Parser(src, filename, base)
     parser.nl_depth = 1
     expr = parser.parse_expression()

@@ -3,6 +3,7 @@ list for tuples and lists, dict for objects and maps, and UNKNOWN for a failed r
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ class _Unknown:
 
     _instance: _Unknown | None = None
 
-    def __new__(cls) -> _Unknown:
+    def __new__(cls) -> _Unknown:  # noqa: PYI034 - a singleton, not a subclassable type
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -50,7 +51,7 @@ def type_name(value: Value) -> str:
     return "dynamic"
 
 
-def format_number(value: int | float) -> str:
+def format_number(value: float) -> str:
     # cty prints numbers as big.Float.Text('f', -1): no exponent, no trailing ".0".
     if isinstance(value, int):
         return str(value)
@@ -60,7 +61,7 @@ def format_number(value: int | float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def normalize_number(value: int | float) -> int | float:
+def normalize_number(value: float) -> int | float:
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
         return int(value)
     return value
@@ -103,7 +104,7 @@ def parse_number_text(text: str) -> int | float | None:
         number = float(text)
     except ValueError:
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    if math.isnan(number) or math.isinf(number):
         return None
     return normalize_number(number)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bakegen.errors import UserError
-from bakegen.naming import target_name
 from bakegen.files import display_path
+from bakegen.naming import target_name
 from bakegen.policy import Policy, load_policy
 
 # What a target is shown with, in this order: what the policy adds (tags, cache, output), then

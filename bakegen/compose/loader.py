@@ -70,11 +70,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bakegen import inputs
 from bakegen.compose.merge import enforce_unicity, merge
 from bakegen.compose.model import ComposeProject, IncludeEnv, PathValue, ServiceSpec
 from bakegen.compose.normalize import Normalizer, check_merged, is_remote_context
 from bakegen.compose.spec import secret_definitions, service_spec
-from bakegen import inputs
 from bakegen.errors import Location, UserError, kind
 from bakegen.files import display_path, read_file
 from bakegen.yamlio import YamlList, YamlMap, load_yaml_documents
@@ -96,7 +96,7 @@ def load_project(
     files: list[Path],
     *,
     project_directory: Path | None = None,
-    static_env: Mapping[str, str] = {},  # noqa: B006 - read only
+    static_env: Mapping[str, str] = {},
 ) -> ComposeProject:
     paths = [_absolute(Path(f)) for f in files] if files else discover_files(project_directory or Path.cwd())
     directory = _absolute(Path(project_directory)) if project_directory is not None else paths[0].parent
@@ -219,7 +219,12 @@ class _ProjectLoader:
         if "$" not in text:
             return text
         try:
-            from bakegen.interpolation import InterpolationError, RequiredVariableError, evaluate, parse
+            from bakegen.interpolation import (
+                InterpolationError,
+                RequiredVariableError,
+                evaluate,
+                parse,
+            )
         except ImportError:  # interpolation not available: only literal text can be used
             return text
         missing: list[str] = []

@@ -46,7 +46,7 @@ SERVICE_KEYS = frozenset(
     oom_kill_disable oom_score_adj pid pids_limit platform ports post_start pre_stop privileged
     profiles provider pull_policy pull_refresh_after read_only restart runtime scale secrets
     security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls tmpfs tty
-    ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir""".split()
+    ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir""".split()  # noqa: SIM905
 )
 _SERVICE_KEY_VALUES = ("environment", "labels", "annotations", "sysctls")
 # buildkit's remote contexts (compose-go paths/context.go): left as written, never joined.

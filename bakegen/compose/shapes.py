@@ -7,6 +7,7 @@ numbers and booleans as compose turns them into strings; keys YAML types as non-
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,7 +130,7 @@ def go_string(value: Any) -> str:
 
 
 def _go_float(value: float) -> str:
-    if value != value:
+    if math.isnan(value):
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "+Inf" if value > 0 else "-Inf"

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bakegen.compose.keys import UNSUPPORTED_KEYS
-from bakegen.compose.model import At, BuildSpec, PathValue, Scalar, SecretDefinition, SecretUse, ServiceSpec
+from bakegen.compose.model import (
+    At,
+    BuildSpec,
+    PathValue,
+    Scalar,
+    SecretDefinition,
+    SecretUse,
+    ServiceSpec,
+)
 from bakegen.errors import Location
 from bakegen.yamlio import YamlList, YamlMap
 

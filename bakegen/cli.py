@@ -172,7 +172,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except RecursionError:
         _error_line("bakegen: error: input nested too deeply; expected at most a few hundred levels")
         return 2
-    except Exception as error:  # noqa: BLE001 - the crash contract: one line, exit 3
+    except Exception as error:  # the crash contract: one line, exit 3
         _error_line(
             f"bakegen: internal error: {type(error).__name__}: {error}; please report this as a bug"
             " (rerun with BAKEGEN_DEBUG=1 for a traceback)"

@@ -24,7 +24,7 @@ def test_accepted_keys_are_compose_build_keys() -> None:
     assert sorted(BUILD_KEYS) == sorted(
         """additional_contexts args cache_from cache_to context dockerfile dockerfile_inline entitlements
         extra_hosts isolation labels network no_cache platforms privileged provenance pull sbom secrets
-        shm_size ssh tags target ulimits""".split()
+        shm_size ssh tags target ulimits""".split()  # noqa: SIM905
     )
 
 
@@ -55,8 +55,8 @@ def test_isolation_is_a_named_warning(project: Path, capsys: pytest.CaptureFixtu
         ("[a]", "compose.yaml:6:19: error: services.web.build.provenance must be a boolean or a string, got list"),
         (
             "${P:-true}",
-            "compose.yaml:6:19: error: build.provenance depends on variable(s) P at build time, which bake cannot "
-            "express here; use a literal value, or set it in an env file listed in compose.env_files",
+            ("compose.yaml:6:19: error: build.provenance depends on variable(s) P at build time, which bake cannot "
+             "express here; use a literal value, or set it in an env file listed in compose.env_files"),
         ),
     ],
 )

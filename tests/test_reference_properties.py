@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from references import TAG, is_git_branch_name, reference_problem
 
-from bakegen.bake import evaluate  # noqa: E402
-from bakegen.errors import UserError  # noqa: E402
-from bakegen.naming import target_name  # noqa: E402
-from bakegen.pipeline import compile_policy  # noqa: E402
-from bakegen.policy import load_policy  # noqa: E402
-from bakegen.render import render_json  # noqa: E402
-
-from references import TAG, is_git_branch_name, reference_problem  # noqa: E402
+from bakegen.bake import evaluate
+from bakegen.errors import UserError
+from bakegen.naming import target_name
+from bakegen.pipeline import compile_policy
+from bakegen.policy import load_policy
+from bakegen.render import render_json
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,10 @@ def test_every_emitted_reference_is_valid(case: Case) -> None:
 # ------------------------------------------------------------- fixed cases (shrunk examples)
 
 def _case(services: tuple[tuple[str, str | None], ...], **changes: Any) -> Case:
-    base = dict(tags=None, backend="gha", key="{service}", ref="registry.example/cache/{service}", branch="main",
-                base="main", event="push", declare_tag=True)
+    base: dict[str, Any] = {
+        "tags": None, "backend": "gha", "key": "{service}", "ref": "registry.example/cache/{service}",
+        "branch": "main", "base": "main", "event": "push", "declare_tag": True,
+    }
     return Case(services=services, **{**base, **changes})
 
 

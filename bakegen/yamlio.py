@@ -207,7 +207,11 @@ def location_of(container: Any, key: Any, fallback: Location | None = None) -> L
         return fallback
 
 
-def whole_location(node: Any, fallback: Location) -> Location:
+@overload
+def whole_location(node: Any, fallback: Location) -> Location: ...
+@overload
+def whole_location(node: Any, fallback: Location | None = None) -> Location | None: ...
+def whole_location(node: Any, fallback: Location | None = None) -> Location | None:
     """Where a container itself was written, else ``fallback``."""
     whole = getattr(node, "location", None)
     return whole if isinstance(whole, Location) else fallback
@@ -215,7 +219,7 @@ def whole_location(node: Any, fallback: Location) -> Location:
 
 def location_or_whole(container: Any, key: Any) -> Location | None:
     """Where ``container[key]`` was written, else where the container itself was."""
-    return location_of(container, key, getattr(container, "location", None))
+    return location_of(container, key, whole_location(container))
 
 
 @overload
@@ -247,7 +251,7 @@ def node_at(document: Any, path: Sequence[Any]) -> Any:
 def location_at(document: Any, path: Sequence[Any]) -> Location | None:
     """Where the value at ``path`` below ``document`` was written; None when it was not."""
     if not path:
-        return getattr(document, "location", None)
+        return whole_location(document)
     return location_of(node_at(document, path[:-1]), path[-1])
 
 

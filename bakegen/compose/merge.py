@@ -26,7 +26,7 @@ from typing import Any
 from bakegen.compose.keys import keys_merged
 from bakegen.compose.shapes import SequenceMap, add_host
 from bakegen.errors import UserError
-from bakegen.yamlio import YamlList, YamlMap
+from bakegen.yamlio import YamlList, YamlMap, whole_location
 
 Path = tuple[str, ...]
 
@@ -71,11 +71,11 @@ def merge(base: Any, override: Any, path: Path = (), *, files: bool = True) -> A
         base, override = _as_map(base, path), _as_map(override, path)
     if isinstance(base, YamlMap):
         if not isinstance(override, YamlMap):
-            raise UserError(f"cannot override {'.'.join(path)}: expected a mapping", getattr(override, "location", None))
+            raise UserError(f"cannot override {'.'.join(path)}: expected a mapping", whole_location(override))
         return _merge_maps(base, override, path, keep_null=_any(path, _KEY_VALUE_MAPS), files=files)
     if isinstance(base, YamlList):
         if not isinstance(override, YamlList):
-            raise UserError(f"cannot override {'.'.join(path)}: expected a list", getattr(override, "location", None))
+            raise UserError(f"cannot override {'.'.join(path)}: expected a list", whole_location(override))
         result = YamlList(base.location)
         for source in (base, override):
             for index, item in enumerate(source):

@@ -33,7 +33,7 @@ from bakegen.compose.shapes import (
     string_list,
 )
 from bakegen.errors import Location, UserError, kind
-from bakegen.yamlio import YamlList, YamlMap, location_of
+from bakegen.yamlio import YamlList, YamlMap, location_of, whole_location
 
 TOP_LEVEL_KEYS = frozenset({"configs", "include", "models", "name", "networks", "secrets", "services", "version", "volumes"})
 SERVICE_KEYS = frozenset(
@@ -70,7 +70,7 @@ class Normalizer:
     # -- document ------------------------------------------------------------------------
     def document(self, root: Any, path: str) -> YamlMap:
         if not isinstance(root, YamlMap):
-            where = getattr(root, "location", Location(path, 1, 1))
+            where = whole_location(root, Location(path, 1, 1))
             raise UserError(f"the top-level object must be a mapping, got {kind(root)}", where)
         check_string_keys(root, "")
         for key in root:

@@ -53,8 +53,13 @@ def _module_file(name: str) -> str:
 def _imports(module: str, added: str = "") -> set[str]:
     tree = ast.parse((PACKAGE / module).read_text() + added)
     found: set[str] = set()
+    package = ["bakegen", *module.split("/")[:-1]]
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            # `from .x import y` inside bakegen/a/b.py is bakegen.a.x
+            base = package[: len(package) - node.level + 1]
+            found.add(".".join([*base, *([node.module] if node.module else [])]))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             if node.module == "bakegen":
                 for alias in node.names:
                     candidate = f"bakegen.{alias.name}"
@@ -108,10 +113,12 @@ def test_no_module_imports_a_later_layer() -> None:
 def test_a_backward_import_is_caught() -> None:
     # A lazy import inside a function counts as much as one at the top.
     added = {
+        "compose/keys.py": "\nfrom ..compiler import compile_bake\n",  # a relative import too
         "compose/normalize.py": "\n\ndef _late() -> None:\n    from bakegen.compiler import compile_bake\n",
         "lint.py": "\nfrom bakegen.pipeline import build\n",
     }
     assert layering_violations(added) == [
+        "compose/keys.py (read) imports compiler.py (compile), a later layer",
         "compose/normalize.py (read) imports compiler.py (compile), a later layer",
         "lint.py (check) imports pipeline.py (pipeline), a later layer",
     ]

@@ -120,6 +120,30 @@ def problems(targets: dict[str, Any]) -> list[str]:
     return found
 
 
+def undeclared_variables(text: str) -> list[str]:
+    """Variables some ``${…}`` of the bake file reads that its ``variable`` block does not declare
+    (every branch of every conditional, not only the one an environment takes)."""
+    import json
+
+    from bakegen.bake.diagnostics import Pos
+    from bakegen.bake.parser import parse_template
+
+    bake = json.loads(text)
+    declared = set(bake.get("variable", {})) | {"BAKE_CMD_CONTEXT", "BAKE_LOCAL_PLATFORM"}
+    found: list[str] = []
+    stack: list[Any] = [bake]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and "${" in value:
+            names = parse_template(value, "docker-bake.json", Pos(1, 1)).variables()
+            found += [name for name in names if name not in declared and name not in found]
+    return found
+
+
 def refusal_reasons(case: Case) -> list[str]:
     """Inputs bakegen cannot make valid: ``render`` must refuse naming one of these."""
     reasons = []
@@ -163,6 +187,7 @@ def check(case: Case) -> None:
             assert any(reason in message for reason in reasons), (message, reasons)
             return
         assert not reasons, f"rendered although {reasons} cannot be made valid"
+        assert undeclared_variables(text) == []
         targets = evaluate([("docker-bake.json", text)], environment(case), [], cwd=directory)["target"]
     assert problems(targets) == []
 

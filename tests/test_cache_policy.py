@@ -6,29 +6,14 @@ The bake file is evaluated by bakegen's evaluator, which reproduces real buildx'
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
+from shop_example import EXAMPLE, PR, PUSH_MAIN, evaluate
+from shop_example import shop_with_policy as with_policy
 
-from bakegen import bake
-from bakegen.pipeline import compile_policy
-from bakegen.policy import load_policy
-from bakegen.render import render_hcl, render_json
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "shop"
 TARGETS = ["frontend", "gateway", "migrate", "orders", "payments"]
 
-PR = {
-    "GITHUB_ACTIONS": "true",
-    "GITHUB_EVENT_NAME": "pull_request",
-    "GITHUB_REF_NAME": "42/merge",
-    "GITHUB_REF": "refs/pull/42/merge",
-    "GITHUB_HEAD_REF": "feature/Login-Page",
-    "GITHUB_BASE_REF": "main",
-}
 DEPENDABOT = "dependabot/npm_and_yarn/@types/node-20.1.0"
 PUSH = {
     "GITHUB_ACTIONS": "true",
@@ -36,25 +21,6 @@ PUSH = {
     "GITHUB_REF_NAME": DEPENDABOT,
     "GITHUB_REF": f"refs/heads/{DEPENDABOT}",
 }
-PUSH_MAIN = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"}
-
-
-def evaluate(project: Path, env: dict[str, str], hcl: bool = False) -> dict[str, Any]:
-    policy = load_policy(project / "bakegen.yaml", "bakegen.yaml")
-    compiled = compile_policy(policy)
-    name, text = ("docker-bake.hcl", render_hcl(compiled)) if hcl else ("docker-bake.json", render_json(compiled))
-    return bake.evaluate([(name, text.decode())], env, [], cwd=str(project))["target"]  # type: ignore[no-any-return]
-
-
-def with_policy(tmp_path: Path, replace: dict[str, str]) -> Path:
-    project = tmp_path / "shop"
-    shutil.copytree(EXAMPLE, project)
-    text = (project / "bakegen.yaml").read_text()
-    for old, new in replace.items():
-        assert old in text
-        text = text.replace(old, new)
-    (project / "bakegen.yaml").write_text(text)
-    return project
 
 
 def gha(scope: str, **options: str) -> dict[str, str]:

@@ -8,47 +8,17 @@ unset, it builds every platform of a target at once and ``{platform}`` is ``all`
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
+from shop_example import EXAMPLE, PR, PUSH_MAIN, evaluate
+from shop_example import shop_with_policy as shop
 
-from bakegen import bake
 from bakegen.cli import main
 from bakegen.commands import render as render_command
-from bakegen.pipeline import compile_policy
-from bakegen.policy import load_policy
-from bakegen.render import render_hcl, render_json
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "shop"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "shop-platform-key.docker-bake.json"
-PUSH_MAIN = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": "main", "GITHUB_REF": "refs/heads/main"}
-PR = {
-    "GITHUB_ACTIONS": "true",
-    "GITHUB_EVENT_NAME": "pull_request",
-    "GITHUB_REF_NAME": "42/merge",
-    "GITHUB_REF": "refs/pull/42/merge",
-    "GITHUB_HEAD_REF": "feature/Login-Page",
-    "GITHUB_BASE_REF": "main",
-}
 WRITE = {"mode": "max", "ignore-error": "true"}
-
-
-def shop(tmp_path: Path, replace: dict[str, str]) -> Path:
-    project = tmp_path / "shop"
-    shutil.copytree(EXAMPLE, project)
-    text = (project / "bakegen.yaml").read_text()
-    for old, new in replace.items():
-        assert old in text
-        text = text.replace(old, new)
-    (project / "bakegen.yaml").write_text(text)
-    return project
-
-
-def compiled(project: Path) -> dict[str, Any]:
-    return compile_policy(load_policy(project / "bakegen.yaml", "bakegen.yaml"))
 
 
 def rendered(project: Path) -> tuple[bytes, bytes]:
@@ -57,12 +27,6 @@ def rendered(project: Path) -> tuple[bytes, bytes]:
         (project / name).unlink(missing_ok=True)
     assert render_command.run(str(project / "bakegen.yaml"), "write") == 0
     return (project / "docker-bake.json").read_bytes(), (project / "docker-bake.hcl").read_bytes()
-
-
-def evaluate(project: Path, env: dict[str, str], *, hcl: bool = False) -> dict[str, Any]:
-    document = compiled(project)
-    name, text = ("docker-bake.hcl", render_hcl(document)) if hcl else ("docker-bake.json", render_json(document))
-    return bake.evaluate([(name, text.decode())], env, [], cwd=str(project))["target"]  # type: ignore[no-any-return]
 
 
 PLATFORM_KEY = {'key: "{service}"': 'key: "{service}-{platform}"'}

@@ -275,7 +275,7 @@ def _json_output_name(policy: bytes) -> str:
         stripped = line.strip()
         if stripped.startswith("json:"):
             value = stripped[5:].split(" #", 1)[0].strip().strip("'\"")
-            return value or DEFAULT_JSON
+            return os.path.normpath(value).replace(os.sep, "/") if value else DEFAULT_JSON
     return DEFAULT_JSON
 
 

@@ -281,7 +281,7 @@ def test_the_directory_name_is_an_input_when_it_names_the_project(tmp_path: Path
 
 def test_an_hcl_output_is_verified_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "p"
-    policy = 'version: 1\noutput:\n  json: "ci-bake.json"  # not the default name\n  hcl: ci-bake.hcl\n'
+    policy = 'version: 1\noutput:\n  json: "./ci-bake.json"  # not the default name\n  hcl: ci-bake.hcl\n'
     _write(root, {"bakegen.yaml": policy, "compose.yaml": "name: p\nservices:\n  a:\n    build: .\n", "Dockerfile": ""})
     monkeypatch.chdir(root)
     assert main(["render"]) == 0

@@ -66,6 +66,7 @@ def test_docker_compose_accepts_the_generated_project(tmp_path: Path) -> None:
     assert all(f'"{name}"' in done.stdout for name in service_names(6))
 
 
+@pytest.mark.slow  # the benchmark harness itself: a dozen timed subprocesses
 def test_quick_run_prints_the_table(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],

@@ -241,26 +241,38 @@ def test_concurrent_renders_in_one_directory(
 
 
 class PausedRender:
-    """``bakegen render`` in a child process, paused with its output staged but not renamed."""
+    """``bakegen render`` in a child process, paused with its output staged but not renamed.
+
+    Use as a context manager: on the way out a child still running is killed, so a failing
+    assertion never leaves it blocked.
+    """
 
     def __init__(self, project: Path) -> None:
         ready_read, ready_write = os.pipe()
-        self._wait_read, self._wait_write = os.pipe()
+        wait_read, self._wait_write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, str(PAUSED_CLI), str(ready_write), str(self._wait_read), "render"],
+            [sys.executable, str(PAUSED_CLI), str(ready_write), str(wait_read), "render"],
             cwd=project, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(ready_write, self._wait_read),
+            pass_fds=(ready_write, wait_read),
         )
         os.close(ready_write)
-        os.close(self._wait_read)
+        os.close(wait_read)
         with os.fdopen(ready_read, "rb") as ready:
             # Blocks until the child has staged the output; EOF (b"") if it ended before.
             self.staged = ready.readline().decode()
 
+    def __enter__(self) -> PausedRender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate(timeout=HANG_SECONDS)
+        os.close(self._wait_write)
+
     def signal(self, number: int) -> tuple[int, bytes]:
         self.process.send_signal(number)
         _, stderr = self.process.communicate(timeout=HANG_SECONDS)
-        os.close(self._wait_write)
         return self.process.returncode, stderr
 
 
@@ -271,17 +283,17 @@ def test_sigkill_mid_render_keeps_the_old_file(
     _changed_compose(project)
     expected = run_main(project, ["render", "--stdout"], monkeypatch, capsys).stdout.encode()
 
-    paused = PausedRender(project)
-    # The new content is on disk in full, next to the old file, not yet renamed over it.
-    (temp,) = _temp_files(project)
-    assert paused.staged == f"staged {temp}\n"
-    assert (project / temp).read_bytes() == expected
-    code, stderr = paused.signal(signal.SIGKILL)
+    with PausedRender(project) as paused:
+        # The new content is on disk in full, next to the old file, not yet renamed over it.
+        temps = _temp_files(project)
+        assert [paused.staged] == [f"staged {name}\n" for name in temps]
+        assert (project / temps[0]).read_bytes() == expected
+        code, stderr = paused.signal(signal.SIGKILL)
 
     assert (code, stderr) == (-signal.SIGKILL, b"")
     assert (project / BAKE).read_bytes() == before
     # Nothing can clean up after SIGKILL: the temp file stays, and disturbs no later run.
-    assert _temp_files(project) == [temp]
+    assert _temp_files(project) == temps
     run = run_main(project, ["render"], monkeypatch, capsys)
     assert (run.exit, _stderr_line(run)) == (0, "bakegen: wrote docker-bake.json")
     assert (project / BAKE).read_bytes() == expected
@@ -291,10 +303,9 @@ def test_interrupt_exits_130_with_one_line(project: Path) -> None:
     before = (project / BAKE).read_bytes()
     _changed_compose(project)
 
-    paused = PausedRender(project)
-    (temp,) = _temp_files(project)
-    assert paused.staged == f"staged {temp}\n"
-    code, stderr = paused.signal(signal.SIGINT)
+    with PausedRender(project) as paused:
+        assert [paused.staged] == [f"staged {name}\n" for name in _temp_files(project)]
+        code, stderr = paused.signal(signal.SIGINT)
 
     assert (code, stderr) == (130, b"bakegen: interrupted; outputs left untouched\n")
     assert (project / BAKE).read_bytes() == before

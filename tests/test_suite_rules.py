@@ -48,4 +48,4 @@ def test_no_importorskip_of_bakegen() -> None:
 def test_the_slow_marker_is_registered() -> None:
     options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert "--strict-markers" in options["addopts"].split()
-    assert [marker.split(":")[0] for marker in options["markers"]] == ["slow"]
+    assert "slow" in [marker.split(":")[0] for marker in options["markers"]]

@@ -131,8 +131,7 @@ def fresh_json(config: str) -> bytes | None:
 
 def _fresh_json(config: str) -> bytes | None:
     root = os.path.dirname(config) or "."
-    with open(config, "rb") as handle:
-        policy = handle.read()
+    policy = _read(config)
     json_name = _json_output_name(policy)
     first = _read(os.path.join(root, json_name))
     header, blanked, digest = _split_header(first, json=True)
@@ -261,6 +260,10 @@ def _packed_refs(common: str) -> set[str]:
 
 
 def _read(path: str) -> bytes:
+    """A regular file's bytes. Anything else (a device, a FIFO: a header naming /dev/zero)
+    is refused before it is opened: the header is not trusted until its digest matches."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(path)
     with open(path, "rb") as handle:
         return handle.read()
 

@@ -243,6 +243,10 @@ def test_another_bakegen_version_invalidates(project: Path, monkeypatch: pytest.
             lambda text: re.sub("sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, text), id="digest-zero"
         ),
         pytest.param(lambda text: text.replace("; content-hash", ";content-hash"), id="header-mangled"),
+        pytest.param(
+            lambda text: text.replace("read: bakegen.yaml", "read: " + "../" * 40 + "dev/zero bakegen.yaml"),
+            id="header-names-a-device",
+        ),
         pytest.param(lambda text: text.replace('  "//": "Generated', '  "//": "Made'), id="header-foreign"),
         pytest.param(lambda text: text.replace('{\n  "//"', '{ "//"', 1), id="header-moved"),
     ],

@@ -168,6 +168,17 @@ def refuse_option_separator(text: str, where: str, location: Location | None) ->
         )
 
 
+def lower_at_build_time(name: str, template: str) -> str:
+    """An image name whose template has a user ``${…}`` (``ghcr.io/${OWNER}/{service}``): the
+    value is known only at build time and may be upper case (a GitHub owner `Acme`), so the
+    whole name is lower-cased by bake. Names without one are lower-case or refused already."""
+    if "${" not in template.replace("$${", ""):
+        return name
+    from bakegen.hcl import quote_template
+
+    return "${lower(" + quote_template(name) + ")}"
+
+
 def template_variables(text: str) -> list[str]:
     """The variables the ``${…}`` expressions of well-formed bake template text read."""
     if "${" not in text.replace("$${", "") and "%{" not in text.replace("%%{", ""):
@@ -281,6 +292,7 @@ class CacheCompiler:
         refuse_option_separator(self.cache.ref, "cache.ref", self.location("ref"))
         values = {"service": service.lower(), "project": self.project, "branch": branch, "platform": _PLATFORM}
         ref = expand_key(self.cache.ref, values, "cache.ref", self.location("ref"), self.references)
+        ref = lower_at_build_time(ref, self.cache.ref)
         tag = branch if "{service}" in self.cache.ref else f"{service}-{branch}"
         if "{platform}" in self.cache.key and "{platform}" not in self.cache.ref:
             tag += f"-{_PLATFORM}"  # the key asks for per-platform caches; a registry ref splits by tag

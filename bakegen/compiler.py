@@ -261,8 +261,9 @@ class Compiler:
 
     def _policy_tag(self, template: str, service: str, compose_tags: list[str], location: Location | None) -> str:
         """A tag template expanded for one service. ``{service}`` is lower-cased in the image
-        name (registry repository names are lower case; compose allows `Api`), kept in the tag."""
-        from bakegen.cache import expand_key, refuse_branch_in_image_name, split_tag_template
+        name (registry repository names are lower case; compose allows `Api`), kept in the tag;
+        a user ``${…}`` in the image name is lower-cased at build time."""
+        from bakegen.cache import expand_key, lower_at_build_time, refuse_branch_in_image_name, split_tag_template
 
         image = compose_tags[-1] if compose_tags else ""
         if "{image}" in template and image:
@@ -274,8 +275,9 @@ class Compiler:
         tag = expand_key(template, values, "tag template", location, self.cache.references)
         name_part, tag_part = split_tag_template(template)
         refuse_branch_in_image_name(name_part, "tag template", template, location)
-        if service != service.lower() and "{service}" in name_part:
-            tag = expand_key(name_part, {**values, "service": service.lower()}, "tag template", location)
+        if "{image}" not in name_part and ("{service}" in name_part or "${" in name_part):
+            name = expand_key(name_part, {**values, "service": service.lower()}, "tag template", location)
+            tag = lower_at_build_time(name, name_part)
             if tag_part is not None:
                 tag += ":" + expand_key(tag_part, values, "tag template", location)
         problem = reference_problem_at_build_time(tag)

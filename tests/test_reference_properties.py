@@ -63,6 +63,7 @@ def write_project(root: Path, case: Case) -> Path:
     variables = dict(case.variables)
     if case.declare_tag:
         variables.setdefault("TAG", "1.0")
+    variables.setdefault("OWNER", "acme")  # the environment sets it upper case: Acme-Corp
     if variables:
         policy.append("variables: {" + ", ".join(f"{k}: {_yaml(v)}" for k, v in variables.items()) + "}")
     policy += ["cache:", f"  backend: {case.backend}", f"  key: {_yaml(case.key)}"]
@@ -77,7 +78,7 @@ def write_project(root: Path, case: Case) -> Path:
 
 
 def environment(case: Case) -> dict[str, str]:
-    ci = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop"}
+    ci = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "Acme-Corp/shop", "OWNER": "Acme-Corp"}
     if case.event == "push":
         return {**ci, "GITHUB_EVENT_NAME": "push", "GITHUB_REF_NAME": case.branch, "GITHUB_REF": f"refs/heads/{case.branch}"}
     if case.event == "tag":
@@ -169,7 +170,7 @@ def refusal_reasons(case: Case) -> list[str]:
         if "{branch}" in template:
             reasons.append("{branch}")  # a branch slug is a valid tag, not a valid repository name
         for name, _ in case.services:
-            static = template.replace("{service}", name.lower()).replace("{project}", "shop")
+            static = template.replace("{service}", name.lower()).replace("{project}", "shop").replace("${OWNER}", "o")
             if reference_problem(static) is not None:
                 reasons.append(name)
     return reasons
@@ -206,7 +207,7 @@ IMAGE = st.one_of(
     st.from_regex(r"([a-z0-9.-]{1,12}(:[0-9]{2,4})?/)?[a-zA-Z0-9][a-zA-Z0-9._/-]{0,12}(:[a-zA-Z0-9_][a-zA-Z0-9._-]{0,8})?",
                   fullmatch=True),
 )
-HOST = st.sampled_from(["ghcr.io/acme", "localhost:5000", "registry.example/team"])
+HOST = st.sampled_from(["ghcr.io/acme", "localhost:5000", "registry.example/team", "ghcr.io/${OWNER}"])
 COMPONENT = st.sampled_from(["{service}", "{project}", "{branch}", "cache", "{project}-{service}"])
 TAG_PART = st.sampled_from(["{branch}", "{service}", "latest", "${TAG}", "{branch}-{service}", "{service}-{branch}"])
 POLICY_TAG = st.one_of(
@@ -216,7 +217,7 @@ POLICY_TAG = st.one_of(
 KEY = st.sampled_from(["{service}", "{service}-{branch}", "{project}-{service}-{branch}", "{branch}-{service}"])
 REF = st.sampled_from(
     ["registry.example/cache/{service}", "registry.example/cache", "localhost:5000/{project}/{service}",
-     "ghcr.io/acme/{project}-{service}", "ghcr.io/acme/{branch}/{service}"]
+     "ghcr.io/acme/{project}-{service}", "ghcr.io/acme/{branch}/{service}", "ghcr.io/${OWNER}/cache/{service}"]
 )
 BRANCH = st.one_of(
     st.sampled_from(["#", "é", "日本", "@", "+/#", "Feature/ABC_def--x", "123/merge", "_x", "a" * 63 + "/b",
@@ -277,6 +278,8 @@ COUNTEREXAMPLES = [
                  id="branch-in-image-name-refused"),
     pytest.param(_case((("x-" + "Y" * 70, None),), tags=("ghcr.io/acme/{service}:{branch}-{service}",)),
                  id="tag-too-long-for-a-long-branch-refused"),
+    pytest.param(_case((("api", None),), tags=("ghcr.io/${OWNER}/{service}:latest",), backend="registry",
+                       ref="ghcr.io/${OWNER}/cache/{service}"), id="upper-case-variable-in-image-name"),
 ]
 
 

@@ -186,3 +186,20 @@ def test_hcl_output_gives_the_same_hash_fallback(
         {"type": "registry", "ref": "registry.example/cache/api:334359b90efe"},
         {"type": "registry", "ref": "registry.example/cache/api:main"},
     ]
+
+
+@pytest.mark.parametrize("output", ["docker-bake.json", "docker-bake.hcl"])
+def test_a_variable_in_an_image_name_is_lower_cased_at_build_time(
+    output: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = (
+        'tags: ["ghcr.io/${OWNER}/{service}:${TAG}"]\nvariables: {OWNER: acme, TAG: "1.0"}\n'
+        'cache:\n  backend: registry\n  ref: "ghcr.io/${OWNER}/cache/{service}"\n'
+        "output: {json: docker-bake.json, hcl: docker-bake.hcl}\n"
+    )
+    root = project(tmp_path, "services:\n  Api:\n    build: .\n    image: acme/api\n", policy)
+    assert render(root, monkeypatch, capsys)[0] == 0
+    env = {**push("main"), "OWNER": "Acme-Corp", "TAG": "V1"}
+    target = evaluate([(output, (root / output).read_text())], env, [], cwd=str(root))["target"]["Api"]
+    assert target["tags"] == ["ghcr.io/acme-corp/api:V1"]
+    assert target["cache-from"] == [{"type": "registry", "ref": "ghcr.io/acme-corp/cache/api:main"}]

@@ -263,7 +263,12 @@ class Compiler:
         """A tag template expanded for one service. ``{service}`` is lower-cased in the image
         name (registry repository names are lower case; compose allows `Api`), kept in the tag;
         a user ``${…}`` in the image name is lower-cased at build time."""
-        from bakegen.cache import expand_key, lower_at_build_time, refuse_branch_in_image_name, split_tag_template
+        from bakegen.cache import (
+            expand_key,
+            lower_at_build_time,
+            refuse_branch_in_image_name,
+            split_tag_template,
+        )
 
         image = compose_tags[-1] if compose_tags else ""
         if "{image}" in template and image:

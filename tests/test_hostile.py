@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import pytest
 from gitrepo import track
@@ -261,7 +262,7 @@ class PausedRender:
             # Blocks until the child has staged the output; EOF (b"") if it ended before.
             self.staged = ready.readline().decode()
 
-    def __enter__(self) -> PausedRender:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

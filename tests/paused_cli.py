@@ -12,12 +12,17 @@ bakegen itself carries no test hook: the pause wraps ``os.replace`` in this proc
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
 
 def main() -> int:
     ready, wait = int(sys.argv[1]), int(sys.argv[2])
+    # A child inherits an ignored SIGINT (a test runner started in the background by a shell
+    # without job control), and Python then installs no KeyboardInterrupt handler: the test
+    # would wait for an exit that never comes. A user's terminal delivers it; so does this.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     real_replace = os.replace
     paused = False
 

@@ -35,6 +35,7 @@ class LintContext:
         self.project = project
         self.bake = bake
         self.env_defaults = env_defaults or {}  # the listed env files' values, as compiled
+        self._services_by_target: dict[str, str] | None = None  # built on first use: service_of
 
     def policy_location(self, *path: str | int) -> Location:
         return self.policy.location(*path)
@@ -44,6 +45,17 @@ class LintContext:
 
     def service_location(self, name: str) -> Location:
         return self.project.services[name].location
+
+    def service_of(self, target: str) -> str:
+        """The compose service a bake target comes from (the first one, in file order, whose
+        target name it is); a name no service maps to is returned as it is."""
+        if self._services_by_target is None:
+            from bakegen.naming import target_name
+
+            self._services_by_target = {}
+            for name in self.project.services:
+                self._services_by_target.setdefault(target_name(name), name)
+        return self._services_by_target.get(target, target)
 
     def build_services(self) -> list[str]:
         return self.project.build_services()
@@ -186,7 +198,7 @@ def missing_paths(context: LintContext) -> Iterator[Problem]:
         if "${" in context_path or re.match(r"^[a-z][a-z0-9+.-]*://|^git@", context_path):
             continue
         directory = Path(os.path.normpath(output_dir / context_path))
-        location = context.service_location(_service_of(context, name))
+        location = context.service_location(context.service_of(name))
         if not inputs.is_dir(directory):
             yield Problem(location, "error", f"build context '{context_path}' of '{name}' does not exist", "missing-context")
             continue
@@ -209,7 +221,7 @@ def machine_specific_paths(context: LintContext) -> Iterator[Problem]:
         for what, path in paths:
             if isinstance(path, str) and path.startswith("/"):
                 yield Problem(
-                    context.service_location(_service_of(context, name)),
+                    context.service_location(context.service_of(name)),
                     "warning",
                     f"{what} of '{name}' is the absolute path '{path}', which exists on this machine only; "
                     "use a path relative to the compose file",
@@ -288,7 +300,7 @@ def multi_platform_load(context: LintContext) -> Iterator[Problem]:
     for name, target in sorted(context.bake["target"].items()):
         platforms = target.get("platforms")
         if isinstance(platforms, list) and len(platforms) > 1:
-            service = _service_of(context, name)
+            service = context.service_of(name)
             written = dict(context.policy.services).get(service)
             location = (
                 context.policy_location("services", service, "platforms")
@@ -348,15 +360,6 @@ def _used_by_compose(context: LintContext, name: str) -> bool:
         if pattern.search(repr(spec.data.get("build", ""))) or pattern.search(repr(spec.data.get("image", ""))):
             return True
     return False
-
-
-def _service_of(context: LintContext, target: str) -> str:
-    from bakegen.naming import target_name
-
-    for name in context.project.services:
-        if target_name(name) == target:
-            return name
-    return target
 
 
 RULES = (

@@ -240,7 +240,9 @@ class CacheCompiler:
         self.uses_branch = False
         self.variables: set[str] = set()
         self.references: References = {}
-        self._keys: dict[str, str] = {}
+        # (key template, service, branch) → the expanded key: scopes, reads and writes of a
+        # target ask for the same key, and checking and expanding it again gives the same text.
+        self._keys: dict[tuple[str, str, str], str] = {}
 
     # -- keys -------------------------------------------------------------------------------
     def _key(self, service: str, branch: str, *, template: str | None = None) -> str:
@@ -248,9 +250,15 @@ class CacheCompiler:
         text = template if template is not None else cache.key
         if cache.scope == "shared" and template is None and cache.key == "{service}":
             text = "{project}"
+        known = self._keys.get((text, service, branch))
+        if known is not None:
+            return known
         values = {"service": service, "project": self.project, "branch": branch, "platform": _PLATFORM}
         refuse_option_separator(text, "cache.key", self.location("key"))
-        return expand_key(text, values, "cache.key", self.location("key"), self.references)
+        key = self._keys[text, service, branch] = expand_key(
+            text, values, "cache.key", self.location("key"), self.references
+        )
+        return key
 
     def _branch_key_used(self) -> bool:
         # Registry refs always carry the branch as their tag: registries know no git refs.

@@ -95,7 +95,7 @@ class BuildKeyMapper:
             return
         if Path(raw_text).is_absolute():
             # Kept as written: rebased onto this checkout, it would name a directory of this
-            # machine only (validate warns about the absolute path itself).
+            # machine only (the machine-specific-path lint warns about the path itself).
             target["context"] = text
             return
         target["context"] = hcl.escape_template_literal(self._relative(raw.base_dir / raw_text))

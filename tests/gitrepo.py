@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -43,3 +44,19 @@ def track(directory: Path, *names: str) -> None:
 def commit_all(directory: Path, message: str = "commit") -> None:
     git(directory, "add", "-A")
     git(directory, "commit", "-q", "-m", message)
+
+
+def copy_working_tree(source: Path, destination: Path) -> Path:
+    """``source``'s files as they are now (uncommitted edits too), committed in a new repository.
+
+    pip and pre-commit install from a git URL, so the package and the hook manifest must be
+    committed somewhere; committing a copy leaves the real checkout alone.
+    """
+    listed = git(source, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    for name in filter(None, listed):
+        if (source / name).is_file():  # deleted-but-tracked files are not part of the working tree
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, destination / name)
+    init_repository(destination)
+    commit_all(destination, "snapshot of the working tree")
+    return destination

@@ -1,9 +1,7 @@
 """The README's Quick start, for real: install bakegen from a release tag of a clone of this
 repository, scaffold a fresh git repository whose default branch is `master`, commit through
-the hook, then `bakegen check` and the generated CI's check step.
-
-Slow: pip builds bakegen from the clone (hatchling and the dependencies from the package
-index), and pre-commit builds the hook's environment the same way.
+the hook, then `bakegen check` and the generated CI's check step: a stale file fails the hook,
+which rewrites it exactly as `bakegen render` does, and the next run passes.
 """
 
 from __future__ import annotations
@@ -15,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gitrepo import IDENTITY, clean_env, git, init_repository
-from test_precommit import copy_working_tree
+from gitrepo import IDENTITY, clean_env, copy_working_tree, git, init_repository
 
 from bakegen import __version__
 
@@ -32,7 +29,7 @@ def test_quick_start_from_a_clone(tmp_path: Path) -> None:
     if not (BIN / "pre-commit").exists() or shutil.which("git") is None:
         pytest.skip("needs pre-commit next to the interpreter and git on PATH")
     # A clone of bakegen as released: the tag the hook's `rev:` names.
-    clone = copy_working_tree(tmp_path / "bakegen")
+    clone = copy_working_tree(Path(__file__).resolve().parents[1], tmp_path / "bakegen")
     tag = f"v{__version__}"
     git(clone, "tag", tag)
     url = clone.as_uri()
@@ -97,6 +94,11 @@ def test_quick_start_from_a_clone(tmp_path: Path) -> None:
     assert stale.returncode == 1, stale.stdout + stale.stderr
     assert "files were modified by this hook" in stale.stdout
     assert '+        "acme/api"' in stale.stdout  # the diff
+    # The hook rewrote the file exactly as bakegen renders it; the next run passes.
+    assert (app / "docker-bake.json").read_text() == run([bakegen, "render", "--stdout"], app, env).stdout
+    git(app, "add", "docker-bake.json")
+    again = run(ci_step, app, env)
+    assert again.returncode == 0 and "Passed" in again.stdout, again.stdout + again.stderr
 
 
 def test_the_readme_quick_start_is_what_this_test_runs() -> None:

@@ -3,6 +3,7 @@
 Each compose build key maps in one place (``_map_*``); quirks of compose are cited there.
 Values are compiled by the ``Interpolator`` given, paths made relative to the bake file's
 directory. The policy (tags, platforms, cache) is applied afterwards, by ``compiler``.
+buildx's ``x-bake`` extension and the contexts on another service's target: ``x_bake``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,22 +18,10 @@ from typing import Any
 from bakegen import hcl
 from bakegen.compose.model import At, BuildSpec, ComposeProject, PathValue, Scalar, ServiceSpec
 from bakegen.errors import Location, UserError
-from bakegen.naming import target_name
 from bakegen.variables import Interpolator, may_be_empty
-from bakegen.yamlio import YamlMap, location_of, location_or_whole
+from bakegen.x_bake import TargetReference, TargetReferences, apply_x_bake
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
-
-
-@dataclass(frozen=True)
-class TargetReference:
-    """A context ``target:<target>`` of ``referrer``'s target, on ``service``'s target."""
-
-    target: str
-    service: str
-    referrer: str
-    context: str
-    location: Location | None
 
 
 class BuildKeyMapper:
@@ -50,8 +38,12 @@ class BuildKeyMapper:
         self.interpolator = interpolator
         self.output_dir = output_dir
         self.project_reference = project_reference
-        # `target:` contexts written so far; the compiler checks each names a target it emits.
-        self.target_references: list[TargetReference] = []
+        self._references = TargetReferences(project)
+
+    @property
+    def target_references(self) -> list[TargetReference]:
+        """The `target:` contexts written so far; the compiler checks each names a target it emits."""
+        return self._references.found
 
     def map_service(self, name: str, spec: ServiceSpec) -> tuple[dict[str, Any], list[str]]:
         """The target's build keys, and its image tags as compose would give them."""
@@ -62,7 +54,7 @@ class BuildKeyMapper:
             mapper(self, build, target, spec)
         tags: list[str] = target.pop("tags")
         if build.x_bake is not None:
-            tags = self._apply_x_bake(build.x_bake, target, tags, spec)
+            tags = apply_x_bake(build.x_bake, target, tags, spec, self.interpolator, self._references)
         return target, tags
 
     def _map_context(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
@@ -286,7 +278,7 @@ class BuildKeyMapper:
                 service = raw.removeprefix("service:")
                 if service not in self.project.services:
                     raise UserError(f"additional context '{name}' refers to unknown service '{service}'", location)
-                contexts[name] = self._target_reference(spec, name, service, location)
+                contexts[name] = self._references.resolve(spec, name, service, location)
             elif raw.startswith("target:") and isinstance(value, PathValue) and "$" not in raw:
                 # compose reads `target:x` here as the directory `target:x` (`build --print`
                 # shows it absolute); bake would read it as a target, so it is written `./…`.
@@ -319,65 +311,6 @@ class BuildKeyMapper:
         tags.append(self.image_name(spec))
         target["tags"] = dedupe(tags)
 
-    def _target_reference(self, spec: ServiceSpec, context: str, reference: str, location: Location | None) -> str:
-        """``target:<name>`` for a context that builds on another service's target.
-
-        ``reference`` is a service name (``service:x``) or, in ``x-bake``, a target name
-        (``target:x``), which buildx also names with dots as ``_``.
-        """
-        name = target_name(reference)
-        services = self.project.services
-        owner = reference if reference in services else next((s for s in services if target_name(s) == name), None)
-        if owner is None:
-            raise UserError(
-                f"x-bake context '{context}' refers to target '{reference}', which no service of the project becomes",
-                location,
-            )
-        if services[owner].build is None:
-            # compose's own message: `docker compose build` refuses the project.
-            raise UserError(
-                f'service "{spec.name}" declares non-buildable service "{owner}" as additional contexts {context}',
-                location,
-            )
-        self.target_references.append(TargetReference(name, owner, spec.name, context, location))
-        return "target:" + name
-
-    def _apply_x_bake(self, x_bake: YamlMap, target: dict[str, Any], tags: list[str], spec: ServiceSpec) -> list[str]:
-        """buildx reads the `x-bake` extension of a compose build section (bake/compose.go)."""
-        list_keys = {"tags", "cache-from", "cache-to", "platforms", "output", "secret", "ssh", "no-cache-filter"}
-        for key, value in x_bake.items():
-            item_location = x_bake.value_location(key)
-            if key in list_keys:
-                if isinstance(value, str):  # buildx splits a string on whitespace
-                    items = [(m.group(), item_location.at(m.start())) for m in re.finditer(r"\S+", value)]
-                else:
-                    items = [(item, location_of(value, index, item_location)) for index, item in enumerate(value or [])]
-                compiled = [self.interpolator.template(item, where) for item, where in items]
-                if key == "tags":
-                    tags = compiled
-                elif key == "cache-from":
-                    target[key] = dedupe(target.get(key, []) + compiled)
-                else:
-                    target[key] = compiled
-            elif key in ("pull", "no-cache"):
-                target[key] = bool(value)
-            elif key == "contexts":
-                contexts = dict(target.get("contexts", {}))
-                for context, raw in value.items():
-                    where = location_or_whole(value, context)
-                    prefix, _, reference = str(raw).partition(":")
-                    if prefix in ("service", "target") and reference:
-                        # buildx (bake/compose.go composeToBuildkitNamedContexts) names a
-                        # `service:x` or `target:x` context `target:` + x with dots as `_`.
-                        contexts[str(context)] = self._target_reference(spec, str(context), reference, where)
-                    else:
-                        contexts[str(context)] = self.interpolator.template(raw, where)
-                target["contexts"] = contexts
-            elif key in ("shm-size", "ulimits", "network"):
-                continue
-            else:
-                raise UserError(f"unsupported x-bake key '{key}'", item_location)
-        return tags
 
 def dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
@@ -401,8 +334,6 @@ def _bytes(value: Scalar, location: Location | None) -> int:
     if not match or match.group(2).lower() not in _SIZE_UNITS:
         raise UserError(f"build.shm_size must be a size such as 128m, got '{value}'", location)
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
-
-
 
 Mapper = Callable[[BuildKeyMapper, BuildSpec, dict[str, Any], ServiceSpec], None]
 

@@ -143,7 +143,7 @@ class BuildSpec:
     secrets: tuple[SecretUse, ...] = ()
     ssh: tuple[tuple[str, PathValue | None, Location], ...] = ()
     additional_contexts: tuple[tuple[str, PathValue | str, Location], ...] = ()
-    x_bake: YamlMap | None = None  # buildx's extension, read as buildx reads it (build_keys)
+    x_bake: YamlMap | None = None  # buildx's extension, read as buildx reads it (x_bake)
     unsupported: tuple[tuple[str, Location], ...] = ()  # keys bake cannot express, at their key
 
 

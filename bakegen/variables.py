@@ -90,7 +90,7 @@ class Interpolator:
         """``template`` for a value of a file an include loads with env files.
 
         compose reads a variable there from the environment when it is set (even empty),
-        else from the include's env files (see ``compose.loader``): each such variable that
+        else from the include's env files (see ``compose.include``): each such variable that
         has no bake default becomes ``(V != null ? V : <env-file value>)``.  A variable with
         a bake default (a listed env file, the policy) is always set, so it wins, as the
         parent's ``.env`` does in compose.

@@ -1,5 +1,5 @@
 """Include env files: compose interpolates an included file with the include's env_file
-(or the included directory's .env) as defaults under the environment (see compose.loader)."""
+(or the included directory's .env) as defaults under the environment (see compose.include)."""
 
 from __future__ import annotations
 

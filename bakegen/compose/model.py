@@ -28,6 +28,7 @@ __all__ = [
     "SecretDefinition",
     "SecretUse",
     "ServiceSpec",
+    "join_path",
 ]
 
 T = TypeVar("T")
@@ -78,9 +79,18 @@ def _clean(path: Path) -> str:
     return os.path.normpath(path)
 
 
+def join_path(base: Path, raw: str) -> Path:
+    """A literal path of a file compose reads (``include``, ``extends.file``) joined onto
+    ``base``: a leading ``~`` expanded, as compose does, and cleaned."""
+    import os.path
+
+    expanded = os.path.expanduser(raw) if raw.startswith("~") else raw
+    return Path(_clean(Path(base) / expanded))
+
+
 @dataclass(frozen=True)
 class IncludeEnv:
-    """The variables an ``include`` fixes for the files it loads (see ``loader``).
+    """The variables an ``include`` fixes for the files it loads (see ``include``).
 
     ``entries``: the ``dotenv.EnvEntry`` of its env files (``env_file``, else the included
     project directory's ``.env``), in order.  ``parent``: the including file's own

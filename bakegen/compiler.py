@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -174,13 +174,13 @@ class Compiler:
         So every ``?`` check in every service becomes a bake validation, and every invalid
         template anywhere is an error, as it is for compose.
         """
+        # The same text checks the same way (and its validations are added once): each text is
+        # yielded, and located, only the first time.
         checked: set[str] = set()
         for spec in self.project.services.values():
             if spec.build is None:
                 self._require_image(spec)
-            for value, location in templates_in(spec.data, spec.location):
-                if value in checked:
-                    continue  # the same text checks the same way, and its validations are added
+            for value, location in templates_in(spec.data, spec.location, skip=checked):
                 checked.add(value)
                 if "?" in value:
                     self.interpolator.template(value, location)
@@ -376,18 +376,21 @@ def compile_bake(
     return bake
 
 
-def templates_in(value: object, location: Location | None) -> Iterator[tuple[str, Location | None]]:
-    """Every string containing ``$`` below ``value``, with its location.
+def templates_in(
+    value: object, location: Location | None, *, skip: Container[str] = ()
+) -> Iterator[tuple[str, Location | None]]:
+    """Every string containing ``$`` below ``value`` and not in ``skip``, with its location.
 
     Locations are looked up only for those strings (and for containers): most strings of a
-    model have no ``$``. An entry of the stack is (value, its container, its key or index
-    there, the container's location).
+    model have no ``$``, and a caller that handles each text once passes the texts it has seen.
+    An entry of the stack is (value, its container, its key or index there, the container's
+    location).
     """
     stack: list[tuple[object, object, object, Location | None]] = [(value, None, None, location)]
     while stack:
         current, container, key, outer = stack.pop()
         if isinstance(current, str):
-            if "$" in current:
+            if "$" in current and current not in skip:
                 yield current, _location_in(container, key, outer)
         elif isinstance(current, Mapping):
             where = _location_in(container, key, outer)

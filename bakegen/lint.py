@@ -269,14 +269,18 @@ def unset_variables(context: LintContext) -> Iterator[Problem]:
                     yield from bare(part.argument)
 
     reported: set[str] = set()
+    seen: set[str] = set()  # a text seen before names only variables already reported (or not candidates)
     for service in context.build_services():
         spec = context.project.services[service]
         found = [
             item
             for key in ("image", "build")
-            for item in templates_in(spec.data.get(key), location_of(spec.data, key, context.service_location(service)))
+            for item in templates_in(
+                spec.data.get(key), location_of(spec.data, key, context.service_location(service)), skip=seen
+            )
         ]
         for text, location in found:
+            seen.add(text)
             try:
                 names = sorted(set(bare(parse(text))) & candidates - reported)
             except InterpolationError:

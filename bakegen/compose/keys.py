@@ -10,6 +10,7 @@ bake cannot express has ``bake=None`` and a ``note`` that ``lint`` reports as a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 Shape = Literal[
@@ -79,9 +80,11 @@ MAPPED_KEYS = frozenset(key for key, spec in BUILD_KEYS.items() if spec.bake is 
 UNSUPPORTED_KEYS = {key: spec.note for key, spec in BUILD_KEYS.items() if spec.bake is None}
 
 
+@cache  # BUILD_KEYS is fixed; the normalizer asks for the same shapes for every service
 def keys_of_shape(*shapes: Shape) -> tuple[str, ...]:
     return tuple(key for key, spec in BUILD_KEYS.items() if spec.shape in shapes)
 
 
+@cache
 def keys_merged(rule: Merge) -> tuple[str, ...]:
     return tuple(key for key, spec in BUILD_KEYS.items() if spec.merge == rule)

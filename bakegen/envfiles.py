@@ -29,7 +29,8 @@ def load_env_defaults(policy: Policy) -> dict[str, VariableDefault]:
     """Values of the policy's env files as bake variable defaults (bake template text)."""
     if not policy.env_files:
         return {}
-    from bakegen.dotenv import bake_defaults, parse_env_file
+    from bakegen.dotenv import parse_env_file
+    from bakegen.dotenv_defaults import bake_defaults
     from bakegen.interpolation import to_bake
 
     entries = []

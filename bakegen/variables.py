@@ -128,7 +128,7 @@ class Interpolator:
         cached = self._fallback_cache.get(id(scope))
         if cached is not None:
             return cached
-        from bakegen.dotenv import bake_defaults
+        from bakegen.dotenv_defaults import bake_defaults
         from bakegen.interpolation import InterpolationError, to_bake
 
         result = dict(self._fallbacks(scope.parent)) if scope.parent is not None else {}

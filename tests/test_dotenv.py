@@ -9,7 +9,8 @@ import itertools
 
 import pytest
 
-from bakegen.dotenv import EnvEntry, bake_defaults, parse_env_file, resolve
+from bakegen.dotenv import EnvEntry, parse_env_file, resolve
+from bakegen.dotenv_defaults import bake_defaults
 from bakegen.errors import Location, UserError
 from bakegen.interpolation import Literal, Substitution, Template, evaluate
 

@@ -15,8 +15,8 @@ import yaml
 from gitrepo import track
 
 from bakegen import __version__
+from bakegen.ci_files import PRE_COMMIT_VERSION
 from bakegen.cli import main
-from bakegen.commands.init import PRE_COMMIT_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "schema" / "bakegen.schema.json").read_text())
@@ -231,7 +231,7 @@ def test_pre_commit_config_names_a_policy_elsewhere(tmp_path: Path, monkeypatch:
 
 def test_repository_url_is_declared_once() -> None:
     # init's fallback hook source, the package metadata and the README name one repository.
-    from bakegen.commands.init import REPOSITORY
+    from bakegen.ci_files import REPOSITORY
 
     pyproject = (REPO / "pyproject.toml").read_text()
     assert f'Repository = "{REPOSITORY}"' in pyproject

@@ -9,7 +9,7 @@ import yaml
 from test_init import lint_workflow
 
 from bakegen import __version__
-from bakegen.commands.init import hook_source
+from bakegen.ci_files import hook_source
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = REPO / ".github" / "workflows" / "release.yml"

@@ -154,7 +154,7 @@ def _fresh_json(config: str) -> bytes | None:
         names = fields.get(kind, [])
         if kind == "git-tracked" and names and not _git_tracked(root, names):
             return None
-        if kind == "git-branch" and names and not _branches_exist(root, names):
+        if kind == "git-branch" and names and not branches_seen(root, names):
             return None
         for name in names:
             value = "" if kind.startswith("git-") else _observe(kind, os.path.join(root, name))
@@ -204,12 +204,12 @@ def _git_tracked(root: str, names: list[str]) -> bool:
     return done.returncode == 0
 
 
-def _branches_exist(root: str, names: list[str]) -> bool:
+def branches_seen(root: str, names: list[str]) -> bool:
     """No branch warning would be printed: each branch is seen in git's files, or there is no
-    repository here. ``git.branch_exists`` is the question the render asks (and its answer
-    decides); this only confirms a "yes" or "no repository" cheaply, from git's files, without
-    starting git. Anything it cannot confirm (a branch it does not see, reftable storage) means
-    compile, and the render asks git."""
+    repository here. ``git.branch_exists`` is the question that decides; this only confirms a
+    "yes" or "no repository" cheaply, from git's files, without starting git (the fast path, and
+    the lint before it asks git). Anything it cannot confirm (a branch it does not see, reftable
+    storage) is False: ask git."""
     git_dir = _git_dir(os.path.abspath(root))
     if git_dir is None:
         return True  # not in a repository: git has no answer, the render prints no warning

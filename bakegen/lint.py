@@ -231,11 +231,17 @@ def machine_specific_paths(context: LintContext) -> Iterator[Problem]:
 
 def default_branch_exists(context: LintContext) -> Iterator[Problem]:
     """Pushes to the default branch seed the cache (and `export: default-branch` exports only there)."""
+    from bakegen.freshness import branches_seen
     from bakegen.git import branch_exists
 
     name = context.policy.cache.default_branch
     inputs.note_git_branch(context.policy.root, name)  # the fast path asks git again
-    if branch_exists(context.policy.root, name) is False:
+    try:
+        # Seen in git's files (or no repository): no need to start git on every render.
+        seen = branches_seen(str(context.policy.root), [name])
+    except (OSError, ValueError, IndexError):  # a .git it cannot read: git decides
+        seen = False
+    if not seen and branch_exists(context.policy.root, name) is False:
         yield Problem(
             context.policy_location("cache", "default_branch"),
             "warning",

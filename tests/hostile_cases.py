@@ -91,7 +91,6 @@ def _huge_env() -> bytes:
 
 ENV_POLICY = POLICY + "  env_files: [.env]\n"
 XFAIL = pytest.mark.xfail
-SLOW = pytest.mark.slow  # a 50 MB input: about a second of CPU each
 
 CASES: list[Case] = [
     # -- YAML -----------------------------------------------------------------------------
@@ -147,12 +146,12 @@ CASES: list[Case] = [
     Case("yaml-300-levels", compose("x-a: " + "[" * 300 + "]" * 300 + "\nservices: {}\n"), 2,
          "compose.yaml:1:206: error: YAML nesting is deeper than 200 levels", limited=True),
     Case("yaml-huge-scalar-renders", {"compose.yaml": _huge_arg}, 0, "bakegen: wrote docker-bake.json",
-         unchanged=False, output_contains=('"BIG": "xxxxxxxxxx',), limited=True, marks=(SLOW,)),
+         unchanged=False, output_contains=('"BIG": "xxxxxxxxxx',), limited=True),
     Case("yaml-huge-scalar-then-error", {"compose.yaml": _huge_then_broken}, 2,
          "compose.yaml:3:1: error: invalid YAML: did not find expected node content (while parsing a flow node at line 3)",
-         limited=True, marks=(SLOW,)),
+         limited=True),
     Case("yaml-huge-policy-value", {"bakegen.yaml": _huge_policy_value}, 2,
-         "bakegen.yaml:6:3: error: variables key '1BAD' is not a valid bake variable name; expected a letter or '_', then letters, digits and '_'", limited=True, marks=(SLOW,)),
+         "bakegen.yaml:6:3: error: variables key '1BAD' is not a valid bake variable name; expected a letter or '_', then letters, digits and '_'", limited=True),
     Case("yaml-not-utf8", {"compose.yaml": b"services:\n  api:\n    image: \xff\xfe\n"}, 2,
          "compose.yaml:3:12: error: the file is not valid UTF-8 (byte 0xff)"),
     Case("yaml-policy-not-utf8", {"bakegen.yaml": b"version: 1\n# \xc3\x28\n"}, 2,
@@ -298,7 +297,7 @@ CASES: list[Case] = [
     Case("env-directory", {"bakegen.yaml": ENV_POLICY.replace(".env", "api")}, 2,
          "bakegen.yaml:4:15: error: env file api is a directory; expected a file"),
     Case("env-huge-then-error", {"bakegen.yaml": ENV_POLICY, ".env": _huge_env}, 2,
-         ".env:2:1: error: key 'BAD LINE' cannot contain a space", limited=True, marks=(SLOW,)),
+         ".env:2:1: error: key 'BAD LINE' cannot contain a space", limited=True),
     # -- policy -------------------------------------------------------------------------------
     Case("policy-unknown-key-did-you-mean", policy("cahce: {}\n"), 2,
          "bakegen.yaml:4:1: error: unknown key 'cahce' in the policy; did you mean 'cache'? (expected one of: "

@@ -833,6 +833,7 @@ def test_hostile_compose_file(tmp_path: Path) -> None:
     assert str(caught.value) == "compose.yaml:3:12: error: the file is not valid UTF-8 (byte 0xff)"
 
 
+@pytest.mark.slow  # a child interpreter under a CPU limit
 def test_many_services_load_quickly(tmp_path: Path) -> None:
     body = "".join(
         f"  s{i}:\n    build:\n      context: ./s{i}\n      args: [A=1, 'B=${{B}}']\n      tags: [t{i}]\n    image: s{i}\n"

@@ -117,6 +117,7 @@ def run_matrix_step(repository: Path, tmp_path: Path, event: str, base_sha: str)
     return output.read_text()
 
 
+@pytest.mark.slow  # the workflow step in bash, bakegen in a child
 def test_matrix_step_under_a_pull_request_builds_the_affected_targets_without_pushing(
     repository: Path, tmp_path: Path
 ) -> None:
@@ -130,6 +131,7 @@ def test_matrix_step_under_a_pull_request_builds_the_affected_targets_without_pu
     assert lines[1:] == ['merge={"include":[]}', "cells=2", "merges=0"]
 
 
+@pytest.mark.slow  # the workflow step in bash, bakegen in a child
 def test_matrix_step_under_a_push_builds_every_target_and_merges_the_tagged_ones(
     repository: Path, tmp_path: Path
 ) -> None:
@@ -153,6 +155,7 @@ def test_matrix_step_under_a_push_builds_every_target_and_merges_the_tagged_ones
     )
 
 
+@pytest.mark.slow  # two external linters
 def test_fan_out_workflow_passes_actionlint_and_zizmor(repository: Path) -> None:
     lint_workflow(repository / ".github" / "workflows" / "bakegen-fanout.yml")
 

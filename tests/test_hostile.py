@@ -122,7 +122,11 @@ def _without_header(content: bytes | None) -> bytes | None:
 
 
 def _params() -> list[object]:
-    return [pytest.param(case, id=case.id, marks=case.marks) for case in CASES]
+    # A limited case runs in a child interpreter: slow, out of the quick loop (-m "not slow").
+    return [
+        pytest.param(case, id=case.id, marks=[*case.marks, pytest.mark.slow] if case.limited else case.marks)
+        for case in CASES
+    ]
 
 
 @pytest.mark.parametrize("case", _params())
@@ -277,6 +281,7 @@ class PausedRender:
         return self.process.returncode, stderr
 
 
+@pytest.mark.slow  # a child interpreter
 def test_sigkill_mid_render_keeps_the_old_file(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -300,6 +305,7 @@ def test_sigkill_mid_render_keeps_the_old_file(
     assert (project / BAKE).read_bytes() == expected
 
 
+@pytest.mark.slow  # a child interpreter
 def test_interrupt_exits_130_with_one_line(project: Path) -> None:
     before = (project / BAKE).read_bytes()
     _changed_compose(project)

@@ -346,6 +346,7 @@ def lint_workflow(path: Path) -> None:
     assert zizmor.returncode == 0, zizmor.stdout + zizmor.stderr
 
 
+@pytest.mark.slow  # two external linters
 def test_workflow_passes_actionlint_and_zizmor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     lint_workflow(write_workflow(tmp_path, monkeypatch, capsys))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from test_init import lint_workflow
 
@@ -15,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 RELEASE = REPO / ".github" / "workflows" / "release.yml"
 
 
+@pytest.mark.slow  # two external linters
 def test_release_workflow_passes_actionlint_and_zizmor() -> None:
     lint_workflow(RELEASE)
 

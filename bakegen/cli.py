@@ -8,15 +8,15 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Sequence
 
 from bakegen import __version__
 from bakegen.errors import UserError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (it imports re: ~5 ms)
-if TYPE_CHECKING:  # annotations only: an unchanged `check` imports neither pathlib nor typing
+if TYPE_CHECKING:  # annotations only: an unchanged `check` imports neither pathlib, typing nor collections
     import argparse
     import re
+    from collections.abc import Sequence
     from typing import Any
 
 EXAMPLES = {

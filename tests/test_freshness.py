@@ -67,13 +67,25 @@ def _tracked(root: Path) -> None:
     _git(root, "add", "-A")
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project, in git and rendered once; each test gets a copy (git and a render per test
+    were most of this file's time)."""
+    root = tmp_path_factory.mktemp("rendered") / "demo"
     _write(root, FILES)
     _tracked(root)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(root)
+        assert main(["render"]) == 0
+    return root
+
+
+@pytest.fixture
+def project(rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "demo"
+    shutil.copytree(rendered, root, symlinks=True)
     monkeypatch.chdir(root)
-    assert main(["render"]) == 0
+    # The copy is as current as the original: nothing in the header depends on where it is.
     assert fresh_json("bakegen.yaml") == (root / "docker-bake.json").read_bytes()
     return root
 

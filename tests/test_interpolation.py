@@ -18,6 +18,7 @@ from bakegen.interpolation import (
     Literal,
     RequiredVariableError,
     Substitution,
+    SubstitutionMemo,
     Template,
     evaluate,
     parse,
@@ -369,6 +370,19 @@ def test_to_bake_required(text: str, expected: str, validations: tuple[tuple[str
     result = bake(text)
     assert result.text == expected
     assert result.validations == validations
+
+
+def test_to_bake_with_a_shared_memo_gives_the_same_results() -> None:
+    """The memo of top-level substitutions (one per compile) changes nothing: every template
+    compiled twice through one memo, the second time from it, and inside longer texts."""
+    memo: SubstitutionMemo = {}
+    texts = [text for text, *_ in TO_BAKE + TO_BAKE_REQUIRED]
+    texts += ["pre-" + text + "-" + other for text in texts for other in ("${N:?m}", "$S", "")]
+    for text in texts * 2:
+        expected = bake(text)
+        memoized = to_bake(parse(text), lambda name: name in NULLABLE, memo=memo)
+        assert (memoized.text, memoized.validations) == (expected.text, expected.validations), text
+    assert Substitution("N", ":?", parse("m")) in memo
 
 
 @pytest.mark.parametrize("name", ["null", "true", "false", "for", "in", "if", "endif", "else", "endfor"])

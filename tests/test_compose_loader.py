@@ -416,6 +416,15 @@ CASES: dict[str, tuple[dict[str, str], list[str]]] = {
         },
         ["compose.yaml"],
     ),
+    "compose tags in the only file (and a '!' that is no tag)": (
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    build:\n      context: .\n      args: !reset {A: '1'}\n"
+                "      tags: !override ['a!']\n      labels: {x: '1'}\n      target: !reset t\n"
+            )
+        },
+        ["compose.yaml"],
+    ),
     "YAML 1.1 booleans are plain names for compose": (
         {"compose.yaml": "services:\n  on:\n    build: .\n  yes:\n    build: ./y\n"},
         ["compose.yaml"],
@@ -603,6 +612,11 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args: {D: 2001-12-14}\n"},
         ["compose.yaml"],
         "compose.yaml:5:17: error: services.a.build.args.D is an unquoted date or time, which compose rejects here; quote it",
+    ),
+    "unquoted date in a list, after a date inside an x- extension": (
+        {"compose.yaml": "x-when: [2001-12-14]\nservices:\n  a:\n    build:\n      context: .\n      tags: [t, 2001-12-14]\n"},
+        ["compose.yaml"],
+        "compose.yaml:6:17: error: services.a.build.tags[1] is an unquoted date or time, which compose rejects here; quote it",
     ),
     "unquoted date as the project name": (
         {"compose.yaml": "name: 2001-12-14\nservices:\n  a:\n    build: .\n"},

@@ -49,6 +49,11 @@ SERVICE_KEYS = frozenset(
     ulimits use_api_socket user userns_mode uts volumes volumes_from working_dir""".split()  # noqa: SIM905
 )
 _SERVICE_KEY_VALUES = ("environment", "labels", "annotations", "sysctls")
+# The build keys of each shape, in BUILD_KEYS order (the order their errors are found in).
+_STRING_KEYS = keys_of_shape("string")
+_STRING_LIST_KEYS = keys_of_shape("string_list")
+_BOOLEAN_OR_STRING_KEYS = keys_of_shape("boolean_or_string")
+_KEY_VALUES_KEYS = keys_of_shape("key_values")
 # buildkit's remote contexts (compose-go paths/context.go): left as written, never joined.
 _REMOTE_PREFIXES = ("https://", "http://", "git://", "ssh://", "github.com/", "git@")
 
@@ -150,13 +155,13 @@ class Normalizer:
             if key not in BUILD_KEYS and not key.startswith("x-"):
                 raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", build.key_location(key))
         drop_reset_items(build)
-        for key in keys_of_shape("string"):
+        for key in _STRING_KEYS:
             if build.get(key) is not None and not isinstance(build[key], str):
                 raise UserError(f"{where}.{key} must be a string, got {kind(build[key])}", build.value_location(key))
-        for key in keys_of_shape("string_list"):
+        for key in _STRING_LIST_KEYS:
             if build.get(key) is not None:
                 string_list(build, key, f"{where}.{key}")
-        for key in keys_of_shape("boolean_or_string"):
+        for key in _BOOLEAN_OR_STRING_KEYS:
             # compose-go's schema: a boolean or a string; the mapper reads its text.
             value = build.get(key)
             if isinstance(value, bool):
@@ -167,7 +172,7 @@ class Normalizer:
                 )
         if build.get("ulimits") is not None and not isinstance(build["ulimits"], YamlMap):
             raise UserError(f"{where}.ulimits must be a mapping, got {kind(build['ulimits'])}", build.value_location("ulimits"))
-        for key in keys_of_shape("key_values"):
+        for key in _KEY_VALUES_KEYS:
             if build.get(key) is not None:
                 replace(build, key, key_values(build, key, f"{where}.{key}"))
         if build.get("extra_hosts") is not None:

@@ -7,8 +7,9 @@ stage reads YAML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from bakegen.compose.keys import UNSUPPORTED_KEYS
 from bakegen.compose.model import (
@@ -57,35 +58,17 @@ def secret_definitions(secrets: object) -> dict[str, SecretDefinition]:
 
 def build_spec(build: YamlMap) -> BuildSpec:
     context = build.get("context")
+    # Only the keys written are read (a service writes a handful of the 26; measured:
+    # _project 20 -> 13 ms at 1000 services); every other field keeps its default.
+    fields = {key: _READERS[key](build, key) for key in build if key in _READERS}
     return BuildSpec(
         location=build.location,
         context=context
         if isinstance(context, PathValue)
         else At(str(context or "."), build.value_location("context") if "context" in build else build.location),
-        dockerfile=_string(build, "dockerfile"),
-        dockerfile_inline=_string(build, "dockerfile_inline"),
-        args=_key_values(build, "args"),
-        labels=_key_values(build, "labels"),
-        target=_string(build, "target"),
-        network=_string(build, "network"),
-        platforms=_strings(build, "platforms"),
-        cache_from=_strings(build, "cache_from"),
-        cache_to=_strings(build, "cache_to"),
-        tags=_strings(build, "tags"),
-        entitlements=_strings(build, "entitlements"),
-        pull=_scalar(build, "pull"),
-        no_cache=_scalar(build, "no_cache"),
-        privileged=_scalar(build, "privileged"),
-        provenance=_string(build, "provenance"),
-        sbom=_string(build, "sbom"),
-        shm_size=_scalar(build, "shm_size"),
-        extra_hosts=_extra_hosts(build),
-        ulimits=_ulimits(build),
-        secrets=_secrets(build),
-        ssh=_ssh(build),
-        additional_contexts=_contexts(build),
         x_bake=build["x-bake"] if isinstance(build.get("x-bake"), YamlMap) else None,
         unsupported=tuple((key, build.key_location(key)) for key in build if key in UNSUPPORTED_KEYS),
+        **fields,
     )
 
 
@@ -119,8 +102,8 @@ def _key_values(build: YamlMap, key: str) -> tuple[tuple[str, At[str | None]], .
     )
 
 
-def _extra_hosts(build: YamlMap) -> tuple[tuple[At[str], tuple[At[str], ...]], ...]:
-    values = build.get("extra_hosts")
+def _extra_hosts(build: YamlMap, key: str) -> tuple[tuple[At[str], tuple[At[str], ...]], ...]:
+    values = build.get(key)
     if not isinstance(values, YamlMap):
         return ()
     result = []
@@ -136,8 +119,8 @@ def _extra_hosts(build: YamlMap) -> tuple[tuple[At[str], tuple[At[str], ...]], .
     return tuple(result)
 
 
-def _ulimits(build: YamlMap) -> tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...]:
-    values = build.get("ulimits")
+def _ulimits(build: YamlMap, key: str) -> tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...]:
+    values = build.get(key)
     if not isinstance(values, YamlMap):
         return ()
     result: list[tuple[str, Scalar | tuple[Scalar, Scalar]]] = []
@@ -149,8 +132,8 @@ def _ulimits(build: YamlMap) -> tuple[tuple[str, Scalar | tuple[Scalar, Scalar]]
     return tuple(result)
 
 
-def _secrets(build: YamlMap) -> tuple[SecretUse, ...]:
-    values = build.get("secrets")
+def _secrets(build: YamlMap, key: str) -> tuple[SecretUse, ...]:
+    values = build.get(key)
     if not isinstance(values, YamlList):
         return ()
     uses = []
@@ -164,8 +147,8 @@ def _secrets(build: YamlMap) -> tuple[SecretUse, ...]:
     return tuple(uses)
 
 
-def _ssh(build: YamlMap) -> tuple[tuple[str, PathValue | None, Location], ...]:
-    values = build.get("ssh")
+def _ssh(build: YamlMap, key: str) -> tuple[tuple[str, PathValue | None, Location], ...]:
+    values = build.get(key)
     if not isinstance(values, YamlMap):
         return ()
     return tuple(
@@ -174,11 +157,39 @@ def _ssh(build: YamlMap) -> tuple[tuple[str, PathValue | None, Location], ...]:
     )
 
 
-def _contexts(build: YamlMap) -> tuple[tuple[str, PathValue | str, Location], ...]:
-    values = build.get("additional_contexts")
+def _contexts(build: YamlMap, key: str) -> tuple[tuple[str, PathValue | str, Location], ...]:
+    values = build.get(key)
     if not isinstance(values, YamlMap):
         return ()
     return tuple(
         (str(name), value if isinstance(value, PathValue) else ("" if value is None else str(value)), values.value_location(name))
         for name, value in values.items()
     )
+
+
+# The reader of each compose build key's BuildSpec field (named as the key); each reader
+# gives the field's default for a value of another shape.
+_READERS: dict[str, Callable[[YamlMap, str], Any]] = {
+    "dockerfile": _string,
+    "dockerfile_inline": _string,
+    "args": _key_values,
+    "labels": _key_values,
+    "target": _string,
+    "network": _string,
+    "platforms": _strings,
+    "cache_from": _strings,
+    "cache_to": _strings,
+    "tags": _strings,
+    "entitlements": _strings,
+    "pull": _scalar,
+    "no_cache": _scalar,
+    "privileged": _scalar,
+    "provenance": _string,
+    "sbom": _string,
+    "shm_size": _scalar,
+    "extra_hosts": _extra_hosts,
+    "ulimits": _ulimits,
+    "secrets": _secrets,
+    "ssh": _ssh,
+    "additional_contexts": _contexts,
+}

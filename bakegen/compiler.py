@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Container, Iterator, Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ PROJECT_ENV_VARIABLE = "COMPOSE_PROJECT_NAME"
 PROJECT_VARIABLE = "BAKEGEN_PROJECT"
 # Variables buildx itself defines (bake/bake.go, defaultVars).
 BAKE_BUILTIN_VARIABLES = frozenset({"BAKE_CMD_CONTEXT", "BAKE_LOCAL_PLATFORM"})
+_NO_OVERRIDES = ServicePolicy()  # a service the policy does not name (frozen: shared)
 
 
 class Compiler:
@@ -91,14 +93,14 @@ class Compiler:
 
     # -- services ---------------------------------------------------------------------------
     def selected_services(self) -> list[str]:
-        overrides = dict(self.policy.services)
+        overrides = self._overrides
         chosen = []
         for name in self.project.build_services():
             if not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.policy.include):
                 continue
             if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.policy.exclude):
                 continue
-            if overrides.get(name, ServicePolicy()).skip:
+            if overrides.get(name, _NO_OVERRIDES).skip:
                 continue
             chosen.append(name)
         return chosen
@@ -218,8 +220,13 @@ class Compiler:
 
 
     # -- policy -----------------------------------------------------------------------------
+    @cached_property
+    def _overrides(self) -> dict[str, ServicePolicy]:
+        # Once per compile, not once per target (quadratic in the policy's services).
+        return dict(self.policy.services)
+
     def _apply_policy(self, name: str, target: dict[str, Any], compose_tags: list[str]) -> None:
-        overrides = dict(self.policy.services).get(name, ServicePolicy())
+        overrides = self._overrides.get(name, _NO_OVERRIDES)
         tags = compose_tags
         if self.policy.tags is not None:
             tags = [

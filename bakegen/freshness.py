@@ -19,7 +19,7 @@ import os
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from hashlib import sha256
+    from hashlib import sha256 as sha256  # re-exported: inputs.py hashes the inputs with it
 else:  # CPython's built-in SHA-256: hashlib would also load OpenSSL and BLAKE2 (~3 ms of the hot path)
     try:
         from _sha256 import sha256  # Python 3.11

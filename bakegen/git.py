@@ -11,18 +11,21 @@ The environment is the caller's (git reads its own configuration).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bakegen.errors import UserError
+
+if TYPE_CHECKING:
+    from subprocess import CompletedProcess
 
 FileState = Literal["tracked", "ignored", "untracked", "outside"]
 
 
 def _git(directory: Path, *args: str) -> bytes:
+    import subprocess  # here, not at the top: a render imports this module and rarely runs git (~2 ms)
+
     try:
         completed = subprocess.run(
             ["git", "-C", str(directory), *args], check=False, capture_output=True, timeout=120
@@ -68,14 +71,10 @@ def file_at(directory: Path, revision: str, path: str) -> bytes | None:
 
 
 # -- questions with an optional answer (policy checks, init) ------------------------------
-@dataclass(frozen=True)
-class _Result:
-    code: int
-    out: str
-
-
-def _ask(directory: Path, *args: str) -> _Result | None:
+def _ask(directory: Path, *args: str) -> CompletedProcess[str] | None:
     """``git -C directory args…``; None when git is missing or ``directory`` is not in a repository."""
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", "-C", str(directory), *args],
@@ -85,7 +84,7 @@ def _ask(directory: Path, *args: str) -> _Result | None:
         return None
     if result.returncode == 128 or "not a git repository" in result.stderr:
         return None
-    return _Result(result.returncode, result.stdout)
+    return result
 
 
 def file_states(directory: Path, names: Sequence[str]) -> dict[str, FileState]:
@@ -99,8 +98,8 @@ def file_states(directory: Path, names: Sequence[str]) -> dict[str, FileState]:
     if tracked is None:
         return {name: "outside" for name in names}
     prefix = _ask(directory, "rev-parse", "--show-prefix")
-    base = prefix.out.strip() if prefix is not None else ""
-    listed = set(filter(None, tracked.out.split("\0")))
+    base = prefix.stdout.strip() if prefix is not None else ""
+    listed = set(filter(None, tracked.stdout.split("\0")))
     states: dict[str, FileState] = {}
     untracked: list[str] = []
     for name in names:
@@ -113,7 +112,7 @@ def file_states(directory: Path, names: Sequence[str]) -> dict[str, FileState]:
             untracked.append(name)
     if untracked:
         ignored = _ask(directory, "check-ignore", "--", *untracked)
-        ignored_names = set(ignored.out.splitlines()) if ignored is not None else set()
+        ignored_names = set(ignored.stdout.splitlines()) if ignored is not None else set()
         for name in untracked:
             states[name] = "ignored" if name in ignored_names else "untracked"
     return states
@@ -138,14 +137,14 @@ def default_branch(directory: Path) -> str | None:
     remote = _ask(directory, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     if remote is None:
         return None
-    if remote.code == 0 and remote.out.strip().startswith("origin/"):
-        return remote.out.strip().removeprefix("origin/")
+    if remote.returncode == 0 and remote.stdout.strip().startswith("origin/"):
+        return remote.stdout.strip().removeprefix("origin/")
     configured = _ask(directory, "config", "--get", "init.defaultBranch")
-    if configured is not None and configured.code == 0 and configured.out.strip():
-        return configured.out.strip()
+    if configured is not None and configured.returncode == 0 and configured.stdout.strip():
+        return configured.stdout.strip()
     current = _ask(directory, "symbolic-ref", "--quiet", "--short", "HEAD")
-    if current is not None and current.code == 0 and current.out.strip():
-        return current.out.strip()
+    if current is not None and current.returncode == 0 and current.stdout.strip():
+        return current.stdout.strip()
     return None
 
 
@@ -154,7 +153,7 @@ def branch_exists(directory: Path, name: str) -> bool | None:
     refs = _ask(directory, "for-each-ref", "--format=%(refname)", f"refs/heads/{name}", f"refs/remotes/*/{name}")
     if refs is None:
         return None
-    if refs.out.strip():
+    if refs.stdout.strip():
         return True
     current = _ask(directory, "symbolic-ref", "--quiet", "--short", "HEAD")
-    return current is not None and current.code == 0 and current.out.strip() == name
+    return current is not None and current.returncode == 0 and current.stdout.strip() == name

@@ -21,6 +21,8 @@ from bakegen.problems import Problem
 
 @dataclass(frozen=True)
 class Output:
+    """A rendered output file: where it goes, how it is shown, its bytes."""
+
     path: Path
     display: str
     content: bytes
@@ -28,6 +30,8 @@ class Output:
 
 @dataclass(frozen=True)
 class BuildResult:
+    """What ``build`` gives a command."""
+
     policy: Policy
     project: ComposeProject
     bake: dict[str, Any]

@@ -25,12 +25,16 @@ DEFAULT_RUNNERS = (("linux/amd64", "ubuntu-24.04"), ("linux/arm64", "ubuntu-24.0
 
 @dataclass(frozen=True)
 class LocalCache:
+    """cache.local: a local cache directory for builds outside CI, and when it is used."""
+
     dir: str = ".cache/buildx"
     enabled: str = "env:USE_DOCKER_CACHE"
 
 
 @dataclass(frozen=True)
 class CachePolicy:
+    """The policy's ``cache:`` section (defaults: the GitHub Actions cache, one scope per service)."""
+
     backend: str = "gha"
     scope: str = "per-service"
     key: str = "{service}"
@@ -47,6 +51,8 @@ class CachePolicy:
 
 @dataclass(frozen=True)
 class ServicePolicy:
+    """One entry of the policy's ``services:`` section."""
+
     skip: bool = False
     cache_mode: str | None = None
     cache_skip: bool = False
@@ -56,6 +62,8 @@ class ServicePolicy:
 
 @dataclass(frozen=True)
 class Policy:
+    """A policy file, validated and typed (defaults where it is silent)."""
+
     path: Path
     compose_files: tuple[str, ...] = ()
     project: str | None = None

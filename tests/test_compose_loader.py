@@ -888,3 +888,12 @@ def test_scalar_args_become_the_strings_compose_builds_with(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)["target"]["a"]["args"]
     assert dict(args) == printed
+
+
+def test_at_is_a_value() -> None:
+    """At is a plain slotted class (not a dataclass): equal by value and position, hashable."""
+    here, there = Location("compose.yaml", 3, 7), Location("compose.yaml", 4, 7)
+    assert At("x", here) == At("x", Location("compose.yaml", 3, 7))
+    assert At("x", here) != At("x", there) and At("x", here) != At("y", here) and At("x", here) != ("x", here)
+    assert len({At("x", here), At("x", Location("compose.yaml", 3, 7)), At(None, here)}) == 2
+    assert repr(At("x", here)) == "At(value='x', location=Location(path='compose.yaml', line=3, column=7))"

@@ -39,6 +39,8 @@ Merge = Literal[
 
 @dataclass(frozen=True)
 class BuildKey:
+    """What bakegen does with one compose build key."""
+
     shape: Shape
     bake: str | None  # the bake target key it maps to; None: bake cannot express it
     note: str = ""  # for bake=None: why, and what to do (the warning's text)

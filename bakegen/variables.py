@@ -45,8 +45,8 @@ class Interpolator:
 
     def __init__(self, variables: Variables, include_envs: Mapping[str, IncludeEnv]) -> None:
         self.variables = variables
-        # Compiled templates by raw text: bake text and the variables it reads (see template()).
-        self._templates: dict[str, tuple[str, frozenset[str]]] = {}
+        # Compiled templates by raw text: bake text (see template()).
+        self._templates: dict[str, str] = {}
         # Files loaded by an include with env files: their values read its variables.
         self._include_envs = include_envs
         self._scoped_templates: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
@@ -70,12 +70,9 @@ class Interpolator:
         cached = self._templates.get(raw)
         if cached is not None:
             # Cached: the same template text recurs across services. The result depends only on
-            # the text and on nullable(), which is fixed for a compile; the validations were
-            # added on the first compile of the text.
-            text, names = cached
-            for name in names:
-                self.use_variable(name, location)
-            return text
+            # the text and on nullable(), which is fixed for a compile; its variables were
+            # declared (``used`` only grows) and its validations added on its first compile.
+            return cached
         from bakegen.interpolation import InterpolationError, parse, to_bake
 
         try:
@@ -88,7 +85,7 @@ class Interpolator:
             raise UserError(error.message, _shift(location, error.offset)) from None
         for name, condition, message in compiled.validations:
             self.variables.add_validation(name, condition, message)
-        self._templates[raw] = (compiled.text, names)
+        self._templates[raw] = compiled.text
         return compiled.text
 
     def _scoped_template(self, raw: str, location: Location, scope: IncludeEnv) -> str:

@@ -152,6 +152,25 @@ class BuildKeyMapper:
 
     def _map_platforms(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         self._string_list(build.platforms, "platforms", target)
+        platform = spec.platform
+        if platform is None or platform.value == "":
+            return
+        if not build.platforms:
+            # compose builds a service for its `platform:` when build.platforms is empty
+            # (docker/compose cmd/compose/options.go, applyPlatforms). An interpolated value
+            # that comes out empty is dropped by buildx, as compose then sets no platform.
+            target["platforms"] = [self._template(platform)]
+            return
+        # compose-go (loader/validate.go) refuses a platform that build.platforms does not
+        # list; checked here when both are literal (see README "Choices" otherwise).
+        wanted = _literal_text(platform.value)
+        listed = [_literal_text(item.value) for item in build.platforms]
+        if wanted and None not in listed and wanted not in listed:
+            raise UserError(
+                f"services.{spec.name}.platform '{wanted}' is not one of its build.platforms, which "
+                "compose refuses; add it to build.platforms or remove platform:",
+                platform.location,
+            )
 
     def _map_cache_from(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         self._string_list(build.cache_from, "cache-from", target)
@@ -321,6 +340,19 @@ class BuildKeyMapper:
 
 def dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+def _literal_text(raw: str) -> str | None:
+    """A compose string's value when it reads no variable, else None (known at build time only)."""
+    if "$" not in raw:
+        return raw
+    from bakegen.interpolation import InterpolationError, parse
+
+    try:
+        parsed = parse(raw)
+    except InterpolationError:
+        return None  # reported where the value is compiled
+    return parsed.literal_text() if parsed.is_literal() else None
 
 
 def _compose_bool(text: str, location: Location | None, key: str) -> bool:

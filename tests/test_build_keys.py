@@ -77,3 +77,31 @@ def test_merge_rules_come_from_the_table() -> None:
     assert ("services", "*", "build", "args") in merge._KEY_VALUE_MAPS
     assert merge._SSH == (("services", "*", "build", "ssh"),)
     assert (("services", "*", "build", "tags"), merge._key_value_index) in merge._UNIQUE
+
+
+@pytest.mark.parametrize(
+    ("service", "message"),
+    [
+        (
+            "    platform: linux/riscv64\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n",
+            "compose.yaml:4:15: error: services.web.platform 'linux/riscv64' is not one of its build.platforms, "
+            "which compose refuses; add it to build.platforms or remove platform:",
+        ),
+        # Either side read from a variable: known at build time only, not checked.
+        ("    platform: ${P:-linux/riscv64}\n    build: {context: ., platforms: [linux/amd64]}\n", None),
+        ("    platform: linux/riscv64\n    build: {context: ., platforms: ['${P:-linux/amd64}']}\n", None),
+        ("    platform: linux/arm64\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n", None),
+    ],
+)
+def test_service_platform_must_be_a_build_platform(
+    project: Path, capsys: pytest.CaptureFixture[str], service: str, message: str | None
+) -> None:
+    # compose-go refuses the project ("service.build.platforms MUST include service.platform").
+    (project / "compose.yaml").write_text("name: p\nservices:\n  web:\n" + service)
+    assert main(["render", "--stdout"]) == (0 if message is None else 2)
+    out, err = capsys.readouterr()
+    if message is None:
+        assert '"platforms"' in out
+    else:
+        assert (out, err) == ("", message + "\n")
+        assert not (project / "docker-bake.json").exists()

@@ -185,6 +185,7 @@ class ServiceSpec:
     base_dir: Path  # the directory its build context resolves against (the project's by default)
     build: BuildSpec | None = None
     image: At[str] | None = None
+    platform: At[str] | None = None  # the service's `platform:`, which compose also builds for
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bakegen.yamlio import YamlList, YamlMap
 def service_spec(name: str, data: YamlMap, location: Location, base_dir: Path) -> ServiceSpec:
     build = data.get("build")
     image = data.get("image")
+    platform = data.get("platform")
     return ServiceSpec(
         name=name,
         data=data,
@@ -35,6 +36,7 @@ def service_spec(name: str, data: YamlMap, location: Location, base_dir: Path) -
         base_dir=base_dir,
         build=build_spec(build) if isinstance(build, YamlMap) else None,
         image=At(image, data.value_location("image")) if isinstance(image, str) else None,
+        platform=At(platform, data.value_location("platform")) if isinstance(platform, str) else None,
     )
 
 

@@ -352,6 +352,28 @@ def test_workflow_passes_actionlint_and_zizmor(tmp_path: Path, monkeypatch: pyte
     lint_workflow(write_workflow(tmp_path, monkeypatch, capsys))
 
 
+@pytest.mark.parametrize("state", ["ignored", "untracked"])
+def test_project_name_from_an_uncommitted_env_file(
+    state: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # compose reads .env whether git commits it or not (projects that copy a committed
+    # .env.example): the images `compose up` looks for are named after its
+    # COMPOSE_PROJECT_NAME, not the checkout directory. Its other values stay out.
+    project = make_project(tmp_path / "checkout")
+    track(project)
+    if state == "ignored":
+        (project / ".gitignore").write_text(".env\n")
+    (project / ".env").write_text("COMPOSE_PROJECT_NAME=shop\nAPI_TOKEN=t0ps3cret\n")
+    monkeypatch.chdir(project)
+    code, _, err = run_cli(capsys, "init")
+    assert code == 0
+    assert err.splitlines()[0].startswith(f"bakegen: not listing .env in compose.env_files: git {'ignores it' if state == 'ignored' else 'does not track it'}")
+    compose = validate_schema(project / "bakegen.yaml")["compose"]
+    assert compose == {"files": ["compose.yaml"], "project": "shop"}
+    assert run_cli(capsys, "render")[0] == 0
+    assert "t0ps3cret" not in (project / "docker-bake.json").read_text()
+
+
 def test_project_name_from_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     # compose prefers COMPOSE_PROJECT_NAME from .env to the directory's name.

@@ -231,8 +231,9 @@ def scaffold_policy(
         # compose names the project after COMPOSE_PROJECT_NAME from .env if set, else after
         # the compose file's directory (the project directory), normalized the compose way;
         # written down so the image names of services without `image:` do not depend on
-        # where the repository is checked out.
-        project_name = _env_project_name(dotenv) if env_files else None
+        # where the repository is checked out. An ignored .env counts too: compose reads it
+        # here (laradock-style projects copy a committed .env.example, which names the project).
+        project_name = _env_project_name(dotenv) if dotenv.is_file() else None
         project_name = project_name or normalize_project_name(directory.name)
         if not project_name:
             raise UserError(

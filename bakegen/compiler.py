@@ -31,6 +31,7 @@ from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 from bakegen.freshness import PLACEHOLDER
 from bakegen.inputs import resolved_name
+from bakegen.interpolation import Alias
 from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
 from bakegen.variables import Interpolator, Variables, may_be_empty
@@ -55,6 +56,12 @@ class Compiler:
         self.interpolator = Interpolator(self.variables, project.include_envs)
         self.project_name = self._project_name()
         self.uses_project_variable = False
+        # compose interpolates ${COMPOSE_PROJECT_NAME} as the project's name (compose-go
+        # loader.projectName): fixed by the policy, or as compose resolves it at build time.
+        if policy.project:
+            self.interpolator.alias(PROJECT_ENV_VARIABLE, Alias(self.project_name))
+        else:
+            self.interpolator.alias(PROJECT_ENV_VARIABLE, Alias(PROJECT_VARIABLE, expression=True), self.project_reference)
         self.cache = CacheCompiler(policy, self.project_name, self._policy_location)
         self.build_keys = BuildKeyMapper(project, self.interpolator, self.output_dir, self.project_reference)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from bakegen import hcl
 
 __all__ = [
+    "Alias",
     "BakeTemplate",
     "InterpolationError",
     "Literal",
@@ -349,6 +350,19 @@ class BakeTemplate:
 
 
 @dataclass(frozen=True)
+class Alias:
+    """A variable compose always sets itself, to a value that is never empty.
+
+    compose interpolates ``${COMPOSE_PROJECT_NAME}`` as the project's name, whatever the
+    environment holds (compose-go ``loader.projectName``). ``value`` is that value as literal
+    text, or (``expression``) an HCL expression bake evaluates to it.
+    """
+
+    value: str
+    expression: bool = False
+
+
+@dataclass(frozen=True)
 class _Lit:
     text: str
 
@@ -372,6 +386,7 @@ def to_bake(
     nullable: Callable[[str], bool],
     fallbacks: Mapping[str, str] = {},
     memo: SubstitutionMemo | None = None,
+    aliases: Mapping[str, Alias] = {},
 ) -> BakeTemplate:
     """Compile to a bake template that buildx evaluates to compose's value.
 
@@ -383,21 +398,29 @@ def to_bake(
     environment when set there (even empty), else from a fixed source (an include's env
     file).  The variable then always has a value: ``(V != null ? V : <fallback>)``.
 
-    ``memo``: compiled substitutions shared by the calls that pass the same ``nullable`` and
-    no ``fallbacks``; compose projects repeat ``${REGISTRY:-…}`` in texts that differ elsewhere.
+    ``memo``: compiled substitutions shared by the calls that pass the same ``nullable``,
+    ``aliases`` and no ``fallbacks``; compose projects repeat ``${REGISTRY:-…}`` in texts that
+    differ elsewhere.
+
+    ``aliases``: names compose sets itself, never empty (``Alias``); the environment is not read.
     """
     assert memo is None or not fallbacks, "a memo is for one nullable and no fallbacks"
-    compiler = _Compiler(nullable, fallbacks, memo)
+    compiler = _Compiler(nullable, fallbacks, memo, aliases)
     pieces = compiler.pieces(template, guards=())
     return BakeTemplate(_template_body(pieces, quoted=False), tuple(compiler.validations))
 
 
 class _Compiler:
     def __init__(
-        self, nullable: Callable[[str], bool], fallbacks: Mapping[str, str], memo: SubstitutionMemo | None
+        self,
+        nullable: Callable[[str], bool],
+        fallbacks: Mapping[str, str],
+        memo: SubstitutionMemo | None,
+        aliases: Mapping[str, Alias] = {},
     ) -> None:
         self.nullable = nullable
         self.fallbacks = fallbacks
+        self.aliases = aliases
         self.validations: list[tuple[str, str, str]] = []
         self._in_message = False
         self._memo = memo
@@ -438,6 +461,14 @@ class _Compiler:
     ) -> _Piece | list[_Piece]:
         name = sub.name
         _check_name(name)
+        alias = self.aliases.get(name)
+        if alias is not None:
+            # Set and never empty: a default never applies, `?`/`:?` never fail, and
+            # `+`/`:+` always give their text.
+            if sub.operator in ("+", ":+"):
+                assert sub.argument is not None
+                return self.pieces(sub.argument, guards)
+            return _Expr(alias.value, False) if alias.expression else _Lit(alias.value)
         null = self.nullable(name)
         fallback = self.fallbacks.get(name) if null else None
         if fallback is not None:

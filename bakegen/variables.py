@@ -7,7 +7,7 @@ so the compiled file declares exactly those (with env-file defaults and ``${V:?â
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from bakegen.envfiles import VariableDefault
 from bakegen.errors import Location, UserError
 
 if TYPE_CHECKING:
-    from bakegen.interpolation import SubstitutionMemo
+    from bakegen.interpolation import Alias, SubstitutionMemo
 
 
 @dataclass
@@ -52,6 +52,22 @@ class Interpolator:
         self._scoped_templates: dict[tuple[int, str], tuple[str, frozenset[str]]] = {}
         self._fallback_cache: dict[int, dict[str, tuple[str, frozenset[str]]]] = {}
         self._substitutions: SubstitutionMemo = {}  # for to_bake: one nullable() per compile
+        # Variables compose sets itself (see ``alias``), and what reading each one records.
+        self._aliases: dict[str, Alias] = {}
+        self._alias_uses: dict[str, Callable[[], object]] = {}
+
+    def alias(self, name: str, value: Alias, on_use: Callable[[], object] = lambda: None) -> None:
+        """Compile ``${name}`` as ``value`` from now on (before any ``template``: the memo);
+        ``on_use`` runs for each value reading it."""
+        self._aliases[name] = value
+        self._alias_uses[name] = on_use
+
+    def _use(self, name: str, location: Location | None) -> None:
+        on_use = self._alias_uses.get(name)
+        if on_use is not None:
+            on_use()
+        else:
+            self.use_variable(name, location)
 
     def template(self, raw: Scalar, location: Location | None) -> str:
         """A compose value as bake template text (``${â€¦}`` live, literals escaped)."""
@@ -79,8 +95,8 @@ class Interpolator:
             parsed = parse(raw)
             names = parsed.variables()
             for name in names:
-                self.use_variable(name, location)
-            compiled = to_bake(parsed, self.variables.nullable, memo=self._substitutions)
+                self._use(name, location)
+            compiled = to_bake(parsed, self.variables.nullable, memo=self._substitutions, aliases=self._aliases)
         except InterpolationError as error:
             raise UserError(error.message, _shift(location, error.offset)) from None
         for name, condition, message in compiled.validations:
@@ -110,7 +126,7 @@ class Interpolator:
                 for name in list(names):
                     if name in view:
                         names |= fallbacks[name][1]
-                compiled = to_bake(parsed, self.variables.nullable, view)
+                compiled = to_bake(parsed, self.variables.nullable, view, aliases=self._aliases)
             except InterpolationError as error:
                 raise UserError(error.message, _shift(location, error.offset)) from None
             for name, condition, message in compiled.validations:
@@ -118,7 +134,7 @@ class Interpolator:
             cached = self._scoped_templates[key] = (compiled.text, frozenset(names))
         text, used = cached
         for name in sorted(used):
-            self.use_variable(name, location)
+            self._use(name, location)
         return text
 
     def _fallbacks(self, scope: IncludeEnv) -> dict[str, tuple[str, frozenset[str]]]:
@@ -143,7 +159,7 @@ class Interpolator:
             where = Location(entry.path, entry.line, entry.column)
             view = {other: code for other, (code, _) in result.items() if self.variables.nullable(other)}
             try:
-                compiled = to_bake(template, self.variables.nullable, view)
+                compiled = to_bake(template, self.variables.nullable, view, aliases=self._aliases)
             except InterpolationError as error:
                 raise UserError(error.message, where) from None
             if compiled.validations:

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from bakegen.interpolation import (
+    Alias,
     BakeTemplate,
     InterpolationError,
     Literal,
@@ -588,3 +589,20 @@ def test_to_bake_means_what_compose_means(text: str, nullable: bool) -> None:
             with pytest.raises(_BakeError) as info:
                 _bake_value(result, variables)
             assert message in info.value.args, (text, variables, result)
+
+
+# compose sets COMPOSE_PROJECT_NAME to the project's name, never empty, whatever the environment.
+ALIASES = [
+    ("${P}", Alias("shop"), "shop"),
+    ("$P-${P:-d}-${P-d}-${P:+r}-${P+r}-${P:?m}-${P?m}", Alias("shop"), "shop-shop-shop-r-r-shop-shop"),
+    ("x-${P:+${N}}", Alias("shop"), "x-${N != null ? N : \"\"}"),
+    ("${P}", Alias("BAKEGEN_PROJECT", expression=True), "${BAKEGEN_PROJECT}"),
+    ("a${P:-d}${P:+r}", Alias("BAKEGEN_PROJECT", expression=True), "a${BAKEGEN_PROJECT}r"),
+    ("$${P}-${P}", Alias("a${b}"), "$${P}-a$${b}"),
+]
+
+
+@pytest.mark.parametrize(("text", "alias", "expected"), ALIASES, ids=[repr(v[0]) for v in ALIASES])
+def test_to_bake_alias(text: str, alias: Alias, expected: str) -> None:
+    result = to_bake(parse(text), lambda name: name in NULLABLE, aliases={"P": alias})
+    assert (result.text, result.validations) == (expected, ())

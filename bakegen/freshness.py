@@ -19,7 +19,9 @@ import os
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from hashlib import sha256 as sha256  # re-exported: inputs.py hashes the inputs with it
+    from collections.abc import Callable
+    from hashlib import sha256
+    from typing import Any
 else:  # CPython's built-in SHA-256: hashlib would also load OpenSSL and BLAKE2 (~3 ms of the hot path)
     try:
         from _sha256 import sha256  # Python 3.11
@@ -46,7 +48,7 @@ _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 
 def encode_path(path: str) -> str:
     """A relative POSIX path as one header word: bytes outside a safe set as %XX."""
-    if all(char in _SAFE for char in path):
+    if _SAFE.issuperset(path):
         return path
     return "".join(chr(byte) if chr(byte) in _SAFE else f"%{byte:02X}" for byte in path.encode("utf-8", "surrogateescape"))
 
@@ -86,6 +88,10 @@ def find_policy() -> str:
 
 
 def _relative(path: str, root: str) -> str:
+    """``os.path.relpath(path, root)`` with ``/``; cheap for a normalized path below an
+    absolute, normalized ``root`` (a render's inputs: measured 22 -> 3 ms profiled for 1000)."""
+    if path.startswith(root) and path[len(root) : len(root) + 1] == os.sep and os.path.normpath(path) == path:
+        return path[len(root) + 1 :].replace(os.sep, "/")
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
@@ -99,6 +105,11 @@ def seal(
     ``warned``: the render printed warnings about the committed inputs (a pure function of
     them): then the header carries no hash, since the fast path prints nothing.
     """
+    # A render has imported hashlib (OpenSSL) already: its SHA-256 is 5x faster than the
+    # built-in one the fast path uses to avoid that import (1.1 MB output: 3.3 -> 0.6 ms).
+    import hashlib
+
+    root = os.path.abspath(root)  # once, not in every relpath (each asked the OS for the cwd)
     read = {path for kind, path in entries if kind == "read"}
     fields: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
     for (kind, path), value in entries.items():
@@ -115,17 +126,20 @@ def seal(
         return [content.replace(PLACEHOLDER.encode(), (unhashed + NO_HASH).encode(), 1) for _, content in outputs]
     blanked = [content.replace(PLACEHOLDER.encode(), (unhashed + HASH_ALGORITHM).encode(), 1) for _, content in outputs]
     values = {(kind, name): value for kind in KINDS for name, value in fields[kind]}
-    digest = _digest(values, blanked)
+    digest = _digest(values, blanked, hashlib.sha256)
     marker = (unhashed + HASH_ALGORITHM).encode()
     return [content.replace(marker, marker + digest.encode(), 1) for content in blanked]
 
 
-def _digest(values: dict[tuple[str, str], str], blanked_outputs: list[bytes]) -> str:
-    """sha256 over the running version, every input entry and its value, and the outputs."""
+def _digest(
+    values: dict[tuple[str, str], str], blanked_outputs: list[bytes], hash_function: Callable[[bytes], Any] = sha256
+) -> str:
+    """sha256 over the running version, every input entry and its value, and the outputs
+    (``hash_function``: one SHA-256 implementation or another, the same digest)."""
     lines = [f"bakegen {__version__}"]
     lines.extend(f"{kind} {name} {values[kind, name]}" for kind, name in sorted(values))
-    lines.extend(f"output {sha256(content).hexdigest()}" for content in blanked_outputs)
-    return sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    lines.extend(f"output {hash_function(content).hexdigest()}" for content in blanked_outputs)
+    return hash_function("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()  # type: ignore[no-any-return]
 
 
 def fresh_json(config: str) -> bytes | None:

@@ -389,3 +389,13 @@ def test_every_file_the_render_opens_is_in_the_header(project: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True, check=False)
     assert ".env" in {os.path.relpath(os.path.join(root, path), root) for path in done.stdout.split("\n")[1:]}
     assert "; watched: .env; " in (project / "docker-bake.json").read_text()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/p/r/a/b.yaml", "/p/r/a", "/p/r", "/p/r/", "/p/ra/b", "/p/r/a/../b", "/p/r//a", "/p/r/./a", "/q/a", "/p", "rel/a", "/p/r/a b/%c"],
+)
+@pytest.mark.parametrize("root", ["/p/r", "/", "/p/r/", "p/r"])
+def test_relative_is_relpath(path: str, root: str) -> None:
+    """The header's paths: freshness._relative's shortcut gives exactly os.path.relpath."""
+    assert freshness._relative(path, root) == os.path.relpath(path, root).replace(os.sep, "/")

@@ -408,10 +408,12 @@ def texts_in(value: object, *, skip: Container[str] = ()) -> Iterator[str]:
         if isinstance(current, str):
             if "$" in current and current not in skip:
                 yield current
-        elif isinstance(current, Mapping):
+        elif isinstance(current, dict):  # the model's mappings: no ABC check (a list is no Mapping)
             stack.extend(current.values())
         elif isinstance(current, list):
             stack.extend(current)
+        elif isinstance(current, Mapping):
+            stack.extend(current.values())
         elif isinstance(current, PathValue):
             stack.append(current.raw)
 

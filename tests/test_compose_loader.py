@@ -583,6 +583,23 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml"],
         "compose.yaml:3:12: error: services.a.build must be a string or a mapping, got null",
     ),
+    # compose validates the merged model: a build key left empty is null, which its schema
+    # rejects (`args must be a mapping`); in an override over a value, null keeps the base.
+    "null build key": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      args:\n"},
+        ["compose.yaml"],
+        "compose.yaml:5:12: error: services.a.build.args must be a mapping or a list of strings, got null",
+    ),
+    "null build context": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context:\n      target: t\n"},
+        ["compose.yaml"],
+        "compose.yaml:4:15: error: services.a.build.context must be a string, got null",
+    ),
+    "null build key in an override file, the base without it": (
+        {"compose.yaml": "services:\n  a:\n    build: ./x\n", "o.yaml": "services:\n  a:\n    build:\n      no_cache:\n"},
+        ["compose.yaml", "o.yaml"],
+        "o.yaml:4:16: error: services.a.build.no_cache must be a boolean or a string, got null",
+    ),
     "null service": (
         {"compose.yaml": "services:\n  a:\n"},
         ["compose.yaml"],

@@ -28,6 +28,22 @@ Shape = Literal[
 ]
 
 
+# What each shape accepts, as messages name it ("… must be <this>, got null").
+SHAPE_NAMES: dict[Shape, str] = {
+    "string": "a string",
+    "string_list": "a list of strings",
+    "key_values": "a mapping or a list of strings",
+    "extra_hosts": "a mapping or a list of strings",
+    "contexts": "a mapping or a list of strings",
+    "ssh": "a mapping or a list of strings",
+    "secrets": "a list",
+    "boolean": "a boolean or a string",
+    "boolean_or_string": "a boolean or a string",
+    "size": "a number or a string",
+    "ulimits": "a mapping",
+}
+
+
 Merge = Literal[
     "default",  # compose-go's generic rule: a scalar is replaced, a list appended, a mapping merged
     "unique",  # appended, then entries unique by value (the later one kept at the first position)

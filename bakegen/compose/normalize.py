@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bakegen.compose.keys import BUILD_KEYS, keys_of_shape
+from bakegen.compose.keys import BUILD_KEYS, SHAPE_NAMES, keys_of_shape
 from bakegen.compose.model import PathValue
 from bakegen.compose.shapes import (
     SequenceMap,
@@ -260,3 +260,12 @@ def check_merged(model: YamlMap) -> None:
             raise UserError(
                 f"services.{name}.build must be a string or a mapping, got null", service.value_location("build")
             )
+        build = service.get("build")
+        if isinstance(build, YamlMap):
+            for key, value in build.items():
+                if value is None and key in BUILD_KEYS:
+                    # compose-go validates the merged model: `args:` left empty is null, not {}.
+                    raise UserError(
+                        f"services.{name}.build.{key} must be {SHAPE_NAMES[BUILD_KEYS[key].shape]}, got null",
+                        build.value_location(key),
+                    )

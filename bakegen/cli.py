@@ -250,7 +250,8 @@ def _compose_choice(args: argparse.Namespace) -> Any:
     if not files and os.environ.get("COMPOSE_FILE"):
         separator = os.environ.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
         files = [name for name in os.environ["COMPOSE_FILE"].split(separator) if name]
-    return ComposeChoice(tuple(files), os.environ.get("COMPOSE_PROJECT_NAME") or None)
+    return ComposeChoice(tuple(files), os.environ.get("COMPOSE_PROJECT_NAME") or None,
+                         os.environ.get("COMPOSE_PATH_SEPARATOR") or None)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

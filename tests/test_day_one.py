@@ -417,6 +417,34 @@ def test_init_with_compose_files_and_compose_environment(
     assert (code, err) == (2, "bakegen: error: compose file not found: nope.yml (given with -f or COMPOSE_FILE)\n")
 
 
+def test_init_reads_compose_file_from_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # compose reads COMPOSE_FILE (and COMPOSE_PATH_SEPARATOR) from the .env where it runs; the
+    # environment wins over it, and -f over both.
+    project = make_shop(tmp_path / "shop")
+    (project / "compose.ci.yaml").write_text("services:\n  api:\n    build:\n      target: ci\n")
+    (project / "compose.dev.yaml").write_text("services:\n  api:\n    build:\n      target: dev\n")
+    (project / ".gitignore").write_text(".env\n")
+    (project / ".env").write_text("COMPOSE_PATH_SEPARATOR=;\nCOMPOSE_FILE=compose.yaml;compose.ci.yaml\n")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("COMPOSE_FILE", raising=False)
+    monkeypatch.delenv("COMPOSE_PATH_SEPARATOR", raising=False)
+    assert run(capsys, "init")[0] == 0
+    assert yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]["files"] == ["compose.yaml", "compose.ci.yaml"]
+    monkeypatch.setenv("COMPOSE_FILE", "compose.yaml,compose.dev.yaml")
+    monkeypatch.setenv("COMPOSE_PATH_SEPARATOR", ",")
+    assert run(capsys, "init", "--force")[0] == 0
+    assert yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]["files"] == ["compose.yaml", "compose.dev.yaml"]
+    assert run(capsys, "init", "--force", "-f", "compose.yaml")[0] == 0
+    assert yaml.safe_load((project / "bakegen.yaml").read_text())["compose"]["files"] == ["compose.yaml"]
+    monkeypatch.delenv("COMPOSE_FILE")
+    monkeypatch.delenv("COMPOSE_PATH_SEPARATOR")
+    (project / ".env").write_text("COMPOSE_FILE=compose.yaml:nope.yaml\n")
+    code, _, err = run(capsys, "init", "--force")
+    assert (code, err) == (2, "bakegen: error: compose file not found: nope.yaml (given with -f or COMPOSE_FILE)\n")
+
+
 def test_init_leaves_out_a_committed_env_file_with_a_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

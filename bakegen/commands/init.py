@@ -17,7 +17,7 @@ import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bakegen import __version__
@@ -58,6 +58,7 @@ class ComposeChoice:
 
     files: tuple[str, ...] = ()  # as given (relative to the current directory); empty: discovery
     project: str | None = None
+    path_separator: str | None = None  # COMPOSE_PATH_SEPARATOR from the environment
 
 
 def run(
@@ -179,6 +180,10 @@ def scaffold_policy(
 
     root = policy_path.parent
     policy_dir = Path(os.path.abspath(root))
+    if not compose.files:
+        # compose reads COMPOSE_FILE from the .env of the directory it runs in, too (the
+        # environment wins: cli.py passes that as compose.files).
+        compose = replace(compose, files=_dotenv_compose_files(policy_dir / ".env", compose.path_separator))
     if compose.files:
         for name in compose.files:
             if not Path(name).is_file():
@@ -279,6 +284,21 @@ def scaffold_policy(
         return scaffold_policy(policy_path, compose, default_branch=default_branch, fan_out=fan_out,
                                list_dotenv=False, earlier_notes=(*notes, note))
     return Scaffold(text, policy, tuple(notes))
+
+
+def _dotenv_compose_files(path: Path, separator: str | None) -> tuple[str, ...]:
+    """A literal COMPOSE_FILE in ``path`` (a .env), split as compose splits it; () without one."""
+    if not path.is_file():
+        return ()
+    from bakegen.dotenv import parse_env_file
+
+    entries = parse_env_file(path.read_bytes().decode("utf-8-sig"), display_path(path))
+    values = {entry.name: entry.value for entry in entries}
+    files = values.get("COMPOSE_FILE")
+    if not files or "$" in files:
+        return ()
+    separator = separator or values.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+    return tuple(name for name in files.split(separator) if name)
 
 
 def _env_project_name(path: Path) -> str | None:

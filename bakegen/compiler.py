@@ -43,6 +43,7 @@ PROJECT_ENV_VARIABLE = "COMPOSE_PROJECT_NAME"
 PROJECT_VARIABLE = "BAKEGEN_PROJECT"
 # Variables buildx itself defines (bake/bake.go, defaultVars).
 BAKE_BUILTIN_VARIABLES = frozenset({"BAKE_CMD_CONTEXT", "BAKE_LOCAL_PLATFORM"})
+_TARGET_NAME = re.compile(r"[A-Za-z0-9_-]+")  # what bake accepts as a target name
 _NO_OVERRIDES = ServicePolicy()  # a service the policy does not name (frozen: shared)
 
 
@@ -138,7 +139,7 @@ class Compiler:
         seen: dict[str, str] = {}
         for name in services:
             target = target_name(name)
-            if not re.fullmatch(r"[A-Za-z0-9_-]+", target):
+            if not _TARGET_NAME.fullmatch(target):
                 raise UserError(
                     f"service name '{name}' cannot be a bake target name; bake allows [a-zA-Z0-9_-] "
                     "(dots become '_')",

@@ -524,13 +524,16 @@ class _Compiler:
         raise AssertionError(op)
 
 
+_HCL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _check_name(name: str) -> None:
     if name in hcl.KEYWORDS:
         raise InterpolationError(
             f"variable {name!r} cannot be used in a bake file: {name!r} is an HCL keyword",
             0,
         )
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+    if not _HCL_IDENTIFIER.fullmatch(name):
         raise InterpolationError(f"variable {name!r} is not a valid HCL identifier", 0)
 
 

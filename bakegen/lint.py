@@ -89,6 +89,9 @@ def shared_scope(context: LintContext) -> Iterator[Problem]:
         )
 
 
+_QUOTED_CACHE_ENTRY = re.compile(r'"(type=[^"]*)"')
+
+
 def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for name, target in sorted(context.bake["target"].items()):
@@ -98,7 +101,7 @@ def duplicate_cache_destinations(context: LintContext) -> Iterator[Problem]:
             # is reported once by shared_scope, not once per pair of targets.
             if context.policy.cache.scope == "shared":
                 continue
-            entries = re.findall(r'"(type=[^"]*)"', entries)
+            entries = _QUOTED_CACHE_ENTRY.findall(entries)
         for entry in entries:
             if entry == "type=inline":
                 continue
@@ -347,15 +350,19 @@ def policy_variable_shadows_compose(context: LintContext) -> Iterator[Problem]:
     compose_variables = {
         name for name, variable in context.bake.get("variable", {}).items() if variable.get("default") is None
     }
+    written: list[str] | None = None  # the compose build and image sections as text, made on first need
     for name, _ in context.policy.variables:
-        if name in compose_variables or _used_by_compose(context, name):
-            yield Problem(
-                context.policy_key_location("variables", name),
-                "warning",
-                f"variable '{name}' is also used by the compose file; its policy default changes what "
-                "compose's ${" + name + "} means in the bake file",
-                "variable-shadows-compose",
-            )
+        if name not in compose_variables:
+            written = _compose_texts(context) if written is None else written
+            if not _used_by_compose(written, name):
+                continue
+        yield Problem(
+            context.policy_key_location("variables", name),
+            "warning",
+            f"variable '{name}' is also used by the compose file; its policy default changes what "
+            "compose's ${" + name + "} means in the bake file",
+            "variable-shadows-compose",
+        )
 
 
 def unsupported_build_keys(context: LintContext) -> Iterator[Problem]:
@@ -368,12 +375,14 @@ def unsupported_build_keys(context: LintContext) -> Iterator[Problem]:
             yield Problem(location, "warning", f"services.{name}.{UNSUPPORTED_KEYS[key]}", "unsupported-build-key")
 
 
-def _used_by_compose(context: LintContext, name: str) -> bool:
+def _compose_texts(context: LintContext) -> list[str]:
+    """Every service's build and image sections as text: made once, not once per policy variable."""
+    return [repr(spec.data.get(key, "")) for spec in context.project.services.values() for key in ("build", "image")]
+
+
+def _used_by_compose(texts: list[str], name: str) -> bool:
     pattern = re.compile(r"\$\{?" + re.escape(name) + r"\b")
-    for spec in context.project.services.values():
-        if pattern.search(repr(spec.data.get("build", ""))) or pattern.search(repr(spec.data.get("image", ""))):
-            return True
-    return False
+    return any(pattern.search(text) for text in texts)
 
 
 RULES = (

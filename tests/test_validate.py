@@ -179,3 +179,25 @@ def test_a_compile_error_is_the_same_line_in_validate_and_render(project: Path, 
     assert capsys.readouterr().out == line
     assert main(["render"]) == 2
     assert capsys.readouterr().err == line
+
+
+def test_policy_variables_that_compose_also_reads_are_reported(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both forms compose reads (`${V…}`, `$V`), in the build or image of any service; a longer
+    name (`${TAGS}`) is another variable. The compose texts are read once for all variables."""
+    write(project, {
+        "compose.yaml": (
+            "name: demo\nservices:\n  web:\n    image: ${OWNER}/web:${TAGS:-x}\n    build: ./web\n"
+            "  api:\n    image: api\n    build:\n      context: ./api\n      args: {V: $TAG}\n"
+        ),
+        "web/Dockerfile": "FROM scratch\n",
+        "api/Dockerfile": "FROM scratch\n",
+        "bakegen.yaml": "version: 1\nvariables:\n  NOPE: a\n  OWNER: acme\n  TAG: v1\n  TAGSX: b\n",
+    })
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        (f"bakegen.yaml:{line}:3: warning: variable '{name}' is also used by the compose file; its policy default "
+         f"changes what compose's ${{{name}}} means in the bake file [variable-shadows-compose]")
+        for line, name in ((4, "OWNER"), (5, "TAG"))
+    ]
+    assert err == "bakegen: 0 error(s), 2 warning(s)\n"

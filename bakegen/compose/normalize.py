@@ -65,8 +65,9 @@ def is_remote_context(value: str) -> bool:
 class Normalizer:
     """Normalizes one document whose relative paths resolve against ``base_dir``."""
 
-    def __init__(self, base_dir: Path) -> None:
+    def __init__(self, base_dir: Path, *, tagged: bool = True) -> None:
         self.base_dir = base_dir
+        self.tagged = tagged  # False: the file holds no YAML tag, so no `!reset` item to drop
 
     def path(self, container: Any, key: Any) -> PathValue:
         value = container[key]
@@ -123,7 +124,8 @@ class Normalizer:
         for key in service:
             if key not in SERVICE_KEYS and not key.startswith("x-"):
                 raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", service.key_location(key))
-        drop_reset_items(service)
+        if self.tagged:
+            drop_reset_items(service)
         if service.get("build") is not None:
             self.build(service, where)
         if "extends" in service and service["extends"] is not None:
@@ -154,7 +156,8 @@ class Normalizer:
         for key in build:
             if key not in BUILD_KEYS and not key.startswith("x-"):
                 raise UserError(f"{where}: unknown key '{key}' (additional properties are not allowed)", build.key_location(key))
-        drop_reset_items(build)
+        if self.tagged:
+            drop_reset_items(build)
         for key in _STRING_KEYS:
             if build.get(key) is not None and not isinstance(build[key], str):
                 raise UserError(f"{where}.{key} must be a string, got {kind(build[key])}", build.value_location(key))

@@ -72,6 +72,35 @@ class Timestamp(str):
     compose then rejects wherever its schema expects a string or number."""
 
 
+class _Composer(_Loader):  # type: ignore[misc]
+    """The loader's composer without the Python work it asks for on every node that a
+    safe load does not need (measured at 1000 services: −86M instructions, about −5 ms):
+
+    * ``descend_resolver`` / ``ascend_resolver`` follow path resolvers, which the safe
+      loader has none of: here they are C no-ops instead of Python calls;
+    * ``resolve`` tries a list of regexes on every plain scalar, whose implicit tag
+      depends on its text only: here once per distinct text.
+    """
+
+    descend_resolver = staticmethod(slice)  # (parent, index) -> a slice, thrown away
+    ascend_resolver = staticmethod(tuple)  # () -> ()
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.implicit_tags: dict[str, str] = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:  # a plain scalar without a tag
+            tag = self.implicit_tags.get(value)
+            if tag is None:
+                tag = self.implicit_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
+assert not _Composer.yaml_path_resolvers  # what makes the no-ops above exact
+
+
 class YamlMap(dict):  # type: ignore[type-arg]
     """A mapping that remembers where it and each of its keys and values were written."""
 
@@ -276,7 +305,7 @@ def load_yaml_documents(text: str | bytes, path: str, *, schema: Schema = "yaml1
     _check_characters(text, path)
     builder = _Builder(path, schema, text)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        nodes = list(yaml.compose_all(text, Loader=_Composer))
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, path) from None
     except yaml.YAMLError as error:  # reader errors carry no mark

@@ -301,14 +301,15 @@ class Compiler:
         values = {"image": image, "service": service, "project": project, "branch": "${" + BRANCH_VARIABLE + "}"}
         if "{branch}" in template:
             self.cache.uses_branch = True
-        tag = expand_key(template, values, "tag template", location, self.cache.references)
+        checked = self.cache.checked
+        tag = expand_key(template, values, "tag template", location, self.cache.references, checked)
         name_part, tag_part = split_tag_template(template)
         refuse_branch_in_image_name(name_part, "tag template", template, location)
         if "{image}" not in name_part and ("{service}" in name_part or "${" in name_part):
-            name = expand_key(name_part, {**values, "service": service.lower()}, "tag template", location)
+            name = expand_key(name_part, {**values, "service": service.lower()}, "tag template", location, None, checked)
             tag = lower_at_build_time(name, name_part)
             if tag_part is not None:
-                tag += ":" + expand_key(tag_part, values, "tag template", location)
+                tag += ":" + expand_key(tag_part, values, "tag template", location, None, checked)
         problem = reference_problem_at_build_time(tag)
         if problem is not None:
             raise UserError(

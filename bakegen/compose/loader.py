@@ -165,7 +165,7 @@ class _ProjectLoader:
         self.claim(display, referenced_at)
         # Every tag is written with a `!` (UTF-8 and UTF-16 alike have the byte 0x21 then):
         # without one, nothing needs looking for `!reset` / `!override` (measured: -8 ms at
-        # 1000 services for the walk in load_files, -1 ms in the normalizer).
+        # 1000 services for the walk in load_files, -2 ms in the normalizer).
         tagged = b"!" in data
         normalizer = Normalizer(base_dir, tagged=tagged)
         documents = [normalizer.document(doc, display) for doc in load_yaml_documents(data, display, schema="compose")]

@@ -41,7 +41,7 @@ def check_string_keys(value: Any, where: str) -> None:
     """compose's loader rejects keys that YAML types as anything but a string, and its
     schema rejects unquoted dates (go-yaml makes them times) outside ``x-`` extensions."""
     # Most values are plain strings: they are skipped first, and only containers are stacked
-    # (measured: 9 -> 5.5 ms at 1000 services).
+    # (measured: 12 -> 8.6 ms at 1000 services).
     stack: list[tuple[Any, str, bool]] = [(value, where, False)]
     while stack:
         current, prefix, extension = stack.pop()

@@ -258,6 +258,7 @@ class CacheCompiler:
         # (key template, service, branch) → the expanded key: scopes, reads and writes of a
         # target ask for the same key, and checking and expanding it again gives the same text.
         self._keys: dict[tuple[str, str, str], str] = {}
+        self._refs: dict[tuple[str, str], str] = {}  # (service, branch) → registry ref, as _keys
 
     def location(self, key: str) -> Location | None:
         """Where ``cache.<key>`` was written."""
@@ -322,6 +323,13 @@ class CacheCompiler:
     def _registry_ref(self, service: str, branch: str) -> str:
         """``ref:tag``. Registry repository names are lower case, compose service names need
         not be (`Api`): the service is lower-cased in the ref (it is known when compiling)."""
+        # Memoized like _key: check_unique, the read, the write and the fallbacks ask again.
+        known = self._refs.get((service, branch))
+        if known is None:
+            known = self._refs[service, branch] = self._new_registry_ref(service, branch)
+        return known
+
+    def _new_registry_ref(self, service: str, branch: str) -> str:
         assert self.cache.ref is not None
         refuse_branch_in_image_name(self.cache.ref, "cache.ref", self.cache.ref, self.location("ref"))
         self._refuse_option_separator(self.cache.ref, "cache.ref", "ref")

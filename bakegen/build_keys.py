@@ -289,7 +289,26 @@ class BuildKeyMapper:
     def _map_ssh(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         entries = []
         for name, value, location in build.ssh:
-            text = self.interpolator.template(value.raw, location) if value is not None else None
+            if value is None:
+                entries.append(name)
+                continue
+            # compose resolves a key's path against its file's directory (an extended or
+            # included file elsewhere); bake reads it from where it runs: the output's.
+            raw = value.raw
+            if raw.startswith("~") or os.path.isabs(raw):
+                text = self.interpolator.template(raw, location)
+            elif "$" in raw:
+                text = self.interpolator.template(raw, location)
+                prefix = self._relative(value.base_dir)
+                if prefix != "." and raw.startswith("$"):
+                    raise UserError(
+                        "an ssh key path that starts with a variable cannot be compiled here: bake paths are "
+                        "relative to where bake runs; start it with a literal path (e.g. ./${DIR})",
+                        location,
+                    )
+                text = text if prefix == "." else f"{prefix}/{text}"
+            else:
+                text = hcl.escape_template_literal(self._relative(value.base_dir / raw))
             entries.append(name if not text else f"{name}={text}")
         if entries:
             target["ssh"] = entries

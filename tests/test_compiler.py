@@ -163,6 +163,38 @@ def test_secrets_and_ssh(tmp_path: Path) -> None:
     assert target["ssh"] == ["default", "key=/tmp/id"]
 
 
+def test_ssh_key_paths_are_relative_to_their_file_and_rebased_for_bake(tmp_path: Path) -> None:
+    # compose resolves `id=path` against the directory of the file that writes it (here an
+    # extended file in sub/); bake reads it from where it runs, the bake file's directory.
+    compose = """\
+        name: p
+        services:
+          web:
+            extends: {file: sub/base.yaml, service: base}
+            build:
+              ssh: {own: ./own_key, home: ~/.ssh/id, abs: /tmp/id, var: "./${KEY_DIR:-keys}/id"}
+        """
+    base = "services:\n  base:\n    build:\n      context: .\n      ssh: [default, 'deploy=keys/deploy']\n"
+    policy = POLICY.replace("version: 1\n", "version: 1\noutput: {json: out/docker-bake.json}\n")
+    assert policy != POLICY
+    bake = compile_compose(tmp_path, compose, policy, files={"sub/base.yaml": base})
+    assert bake["target"]["web"]["ssh"] == [
+        "default",
+        "deploy=../sub/keys/deploy",
+        "own=../own_key",
+        "home=~/.ssh/id",
+        "abs=/tmp/id",
+        'var=.././${KEY_DIR != null && KEY_DIR != "" ? KEY_DIR : "keys"}/id',
+    ]
+    compose = compose.replace("./${KEY_DIR", "${KEY_DIR")
+    with pytest.raises(UserError) as raised:
+        compile_compose(tmp_path, compose, policy, files={"sub/base.yaml": base})
+    assert str(raised.value) == (
+        "compose.yaml:6:65: error: an ssh key path that starts with a variable cannot be compiled here: bake "
+        "paths are relative to where bake runs; start it with a literal path (e.g. ./${DIR})"
+    )
+
+
 def test_variables_declared_with_null_default_and_required_validation(tmp_path: Path) -> None:
     compose = "name: p\nservices:\n  web:\n    image: 'r/web:${TAG:?set TAG}'\n    build: .\n"
     bake = compile_compose(tmp_path, compose)

@@ -7,6 +7,7 @@ import copy
 import pytest
 import yaml
 
+from bakegen import yamlio
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import (
     MAX_ALIAS_NODES,
@@ -184,10 +185,26 @@ def test_encodings() -> None:
         ("a: \x00\n", "f.yml:1:4: error: control character U+0000 is not allowed in YAML"),
         ("a: b\nc: d\x1b\n", "f.yml:2:5: error: control character U+001B is not allowed in YAML"),
         ("a: \x7f\n", "f.yml:1:4: error: control character U+007F is not allowed in YAML"),
+        # Not ASCII: the regex, not the fast path for ASCII texts, finds them.
+        ("é: b\x01\n", "f.yml:1:5: error: control character U+0001 is not allowed in YAML"),
+        ("a: \x9f\n", "f.yml:1:4: error: control character U+009F is not allowed in YAML"),
+        ("a: \ufffe\n", "f.yml:1:4: error: control character U+FFFE is not allowed in YAML"),
     ],
 )
 def test_control_characters(text: str, message: str) -> None:
     assert error_of(text) == message
+
+
+def test_ascii_fast_path_agrees_with_the_regex() -> None:
+    for code in range(128):
+        text = f"a: b{chr(code)}\n"
+        forbidden = yamlio._FORBIDDEN.search(text) is not None
+        try:
+            yamlio._check_characters(text, "f.yml")
+        except UserError:
+            assert forbidden, code
+        else:
+            assert not forbidden, code
 
 
 def test_escaped_control_characters_are_values() -> None:

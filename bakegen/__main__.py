@@ -1,5 +1,3 @@
-import sys
+from bakegen.cli import run
 
-from bakegen.cli import main
-
-sys.exit(main())
+run()

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # annotations only: an unchanged `check` imports neither path
     import argparse
     import re
     from collections.abc import Sequence
-    from typing import Any
+    from typing import Any, NoReturn
 
 EXAMPLES = {
     "render": "example: bakegen render            # write docker-bake.json\n"
@@ -116,6 +116,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def run() -> NoReturn:
+    """The console script and ``python -m bakegen``: ``main()``, then exit without tearing down.
+
+    A full render leaves its whole compose model alive (about 100 000 objects at 1000
+    services); the collection and deallocation of interpreter shutdown cost ~80 ms of CPU
+    there (a third of the run), for memory the OS takes back at once. So the process flushes
+    its output and ends with ``os._exit``, as mypy does. bakegen registers no ``atexit``
+    handlers, and every file it writes is complete (renamed into place) before ``main`` returns.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that went away; a closed stream
+            pass
+    os._exit(code)
 
 
 def _fast_path(argv: list[str]) -> int | None:

@@ -124,3 +124,40 @@ def test_output_bytes_do_not_depend_on_environment_locale_or_directory(tmp_path:
         )
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1] == outputs[2] == (EXAMPLE / "docker-bake.json").read_bytes()
+
+
+@pytest.mark.slow  # starts five interpreters
+def test_the_process_ends_with_its_output_flushed_even_into_a_closed_pipe(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run()` ends the process with os._exit (no interpreter teardown): what was printed
+    must still arrive whole, and a reader that stops early is not an error."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}  # block-buffered pipes
+
+    def bakegen(*argv: str) -> tuple[int, bytes, bytes]:
+        done = subprocess.run([sys.executable, "-m", "bakegen", *argv], env=env, capture_output=True, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    assert main(["explain"]) == 0
+    explained = capsys.readouterr().out.encode()
+    assert bakegen("explain") == (0, explained, b"")
+    (shop / "docker-bake.json").unlink()  # no current output: the full compile prints it
+    expected = (EXAMPLE / "docker-bake.json").read_bytes()
+    assert bakegen("render", "--stdout") == (0, expected, b"")
+    assert bakegen("render") == (0, b"", b"bakegen: wrote docker-bake.json\n")
+    assert (shop / "docker-bake.json").read_bytes() == expected
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "bakegen", "explain"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the reader goes away before bakegen prints
+    assert (reader.wait(), reader.stderr.read()) == (0, b"")
+    reader.stderr.close()
+
+
+def test_the_console_script_is_the_hard_exit_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = [entry for entry in entry_points(group="console_scripts") if entry.name == "bakegen"]
+    assert script.value == "bakegen.cli:run"
+    assert (ROOT / "bakegen" / "__main__.py").read_text() == "from bakegen.cli import run\n\nrun()\n"

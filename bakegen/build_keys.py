@@ -375,10 +375,12 @@ def _literal_text(raw: str) -> str | None:
 
 
 def _compose_bool(text: str, location: Location | None, key: str) -> bool:
+    # compose-go loader/interpolate.go toBoolean: YAML 1.1's words, case-insensitive; "1",
+    # "0" and "" are "invalid boolean" there.
     lowered = text.lower()
-    if lowered in ("true", "1", "yes", "y", "on"):
+    if lowered in ("true", "yes", "y", "on"):
         return True
-    if lowered in ("false", "0", "no", "n", "off", ""):
+    if lowered in ("false", "no", "n", "off"):
         return False
     raise UserError(f"build.{key} must be a boolean, got '{text}'", location)
 

@@ -105,3 +105,20 @@ def test_service_platform_must_be_a_build_platform(
     else:
         assert (out, err) == ("", message + "\n")
         assert not (project / "docker-bake.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "pull"),
+    [("'yes'", True), ("'On'", True), ("'Y'", True), ("'TRUE'", True), ("'off'", False), ("'No'", False), ("'false'", False),
+     ("'1'", None), ("'0'", None), ("''", None), ("'t'", None)],
+)
+def test_boolean_strings_are_compose_s(project: Path, capsys: pytest.CaptureFixture[str], value: str, pull: bool | None) -> None:
+    # compose-go's toBoolean: YAML 1.1 words only; "1", "0" and "" are an "invalid boolean".
+    (project / "compose.yaml").write_text(f"name: p\nservices:\n  web:\n    build:\n      context: .\n      pull: {value}\n")
+    code = main(["render", "--stdout"])
+    out, err = capsys.readouterr()
+    if pull is None:
+        assert (code, out, err) == (2, "", f"compose.yaml:6:13: error: build.pull must be a boolean, got {value}\n")
+    else:
+        assert code == 0
+        assert ('"pull": true' in out) is pull

@@ -600,6 +600,28 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml", "o.yaml"],
         "o.yaml:4:16: error: services.a.build.no_cache must be a boolean or a string, got null",
     ),
+    # compose-go: a limit is an integer or {soft, hard} integers; a string is refused even when
+    # it would interpolate to a number (compose: "invalid type string for external").
+    "ulimit as a string": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ulimits:\n        nproc: '100'\n"},
+        ["compose.yaml"],
+        "compose.yaml:6:16: error: services.a.build.ulimits.nproc must be an integer or a mapping with soft and hard, got string",
+    ),
+    "ulimit without hard": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ulimits:\n        nproc: {soft: 1}\n"},
+        ["compose.yaml"],
+        "compose.yaml:6:16: error: services.a.build.ulimits.nproc needs both soft and hard",
+    ),
+    "ulimit hard null": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ulimits:\n        nproc: {soft: 1, hard: }\n"},
+        ["compose.yaml"],
+        "compose.yaml:6:32: error: services.a.build.ulimits.nproc.hard must be an integer, got null",
+    ),
+    "ulimit unknown key": (
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ulimits:\n        nproc: {soft: 1, hard: 2, max: 3}\n"},
+        ["compose.yaml"],
+        "compose.yaml:6:35: error: services.a.build.ulimits.nproc: unknown key 'max' (additional properties are not allowed)",
+    ),
     "null service": (
         {"compose.yaml": "services:\n  a:\n"},
         ["compose.yaml"],
@@ -672,6 +694,16 @@ def test_errors(tmp_path: Path, case: str) -> None:
     with pytest.raises(UserError) as caught:
         load(root, names)
     assert str(caught.value) == message
+
+
+def test_ulimit_soft_as_a_string(tmp_path: Path) -> None:
+    # `docker compose config` prints it, but `docker compose build` cannot decode it (v2.40:
+    # "panic: interface conversion: interface {} is string, not int"): refused here in one line.
+    write(tmp_path, {"compose.yaml": "services:\n  a:\n    build:\n      context: .\n      ulimits:\n"
+                                     "        nproc: {soft: '1', hard: 2}\n"})
+    with pytest.raises(UserError) as caught:
+        load(tmp_path, ["compose.yaml"])
+    assert str(caught.value) == "compose.yaml:6:23: error: services.a.build.ulimits.nproc.soft must be an integer, got string"
 
 
 @pytest.mark.slow  # runs the real docker compose for every case

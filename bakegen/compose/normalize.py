@@ -173,8 +173,8 @@ class Normalizer:
                 raise UserError(
                     f"{where}.{key} must be a boolean or a string, got {kind(value)}", build.value_location(key)
                 )
-        if build.get("ulimits") is not None and not isinstance(build["ulimits"], YamlMap):
-            raise UserError(f"{where}.ulimits must be a mapping, got {kind(build['ulimits'])}", build.value_location("ulimits"))
+        if build.get("ulimits") is not None:
+            ulimits(build, f"{where}.ulimits")
         for key in _KEY_VALUES_KEYS:
             if build.get(key) is not None:
                 replace(build, key, key_values(build, key, f"{where}.{key}"))
@@ -249,6 +249,32 @@ class Normalizer:
         return items
 
 
+def ulimits(build: YamlMap, where: str) -> None:
+    """compose-go: each limit an integer, or {soft, hard} integers; a string is refused even
+    when it would interpolate to a number ("invalid type string")."""
+    limits = build["ulimits"]
+    if not isinstance(limits, YamlMap):
+        raise UserError(f"{where} must be a mapping, got {kind(limits)}", build.value_location("ulimits"))
+    for name, limit in limits.items():
+        if isinstance(limit, YamlMap):
+            for part, value in limit.items():
+                if part in ("soft", "hard"):
+                    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                        raise UserError(
+                            f"{where}.{name}.{part} must be an integer, got {kind(value)}", limit.value_location(part)
+                        )
+                elif not str(part).startswith("x-"):
+                    raise UserError(
+                        f"{where}.{name}: unknown key '{part}' (additional properties are not allowed)",
+                        limit.key_location(part),
+                    )
+        elif limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise UserError(
+                f"{where}.{name} must be an integer or a mapping with soft and hard, got {kind(limit)}",
+                limits.value_location(name),
+            )
+
+
 def check_merged(model: YamlMap) -> None:
     """Nulls compose's schema rejects once every file is merged (a null override keeps the base)."""
     if "services" in model and model["services"] is None:
@@ -264,6 +290,25 @@ def check_merged(model: YamlMap) -> None:
                 f"services.{name}.build must be a string or a mapping, got null", service.value_location("build")
             )
         build = service.get("build")
+        if isinstance(build, YamlMap) and isinstance(build.get("ulimits"), YamlMap):
+            limits = build["ulimits"]
+            for limit_name, limit in limits.items():
+                if isinstance(limit, YamlMap) and not ("soft" in limit and "hard" in limit):
+                    raise UserError(
+                        f"services.{name}.build.ulimits.{limit_name} needs both soft and hard", limits.value_location(limit_name)
+                    )
+                if limit is None:
+                    raise UserError(
+                        f"services.{name}.build.ulimits.{limit_name} must be an integer or a mapping with soft and hard, "
+                        "got null",
+                        limits.value_location(limit_name),
+                    )
+                for part in ("soft", "hard") if isinstance(limit, YamlMap) else ():
+                    if limit[part] is None:
+                        raise UserError(
+                            f"services.{name}.build.ulimits.{limit_name}.{part} must be an integer, got null",
+                            limit.value_location(part),
+                        )
         if isinstance(build, YamlMap):
             for key, value in build.items():
                 if value is None and key in BUILD_KEYS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 
 import pytest
 import yaml
@@ -97,6 +98,28 @@ def test_positions_survive_deepcopy() -> None:
     data = copy.deepcopy(load_yaml("a:\n  b: [1]\n", "f.yml"))
     assert data["a"].value_location("b") == Location("f.yml", 2, 6)
     assert data["a"]["b"].item_location(0) == Location("f.yml", 2, 7)
+
+
+def test_positions_made_on_demand_behave_as_stored_ones() -> None:
+    text = "a:\n  b: [1, x]\n  c: 'q'\n"
+    # pickled before any position was read
+    data = pickle.loads(pickle.dumps(load_yaml(text, "f.yml")))
+    assert data["a"].key_location("b") == Location("f.yml", 2, 3)
+    assert data["a"]["b"].item_location(1) == Location("f.yml", 2, 10)
+    data = load_yaml(text, "f.yml")
+    inner = data["a"]
+    assert inner.value_location("b") is inner.value_location("b")  # made once
+    inner["b"] = "replaced"  # a plain assignment keeps the position
+    assert inner.value_location("b") == Location("f.yml", 2, 6)
+    target = YamlMap(Location("g.yml", 9, 9))
+    target.copy_entry(inner, "c", keep_value=True)
+    assert (target["c"], target.key_location("c"), target.value_location("c")) == (
+        "q", Location("f.yml", 3, 3), Location("f.yml", 3, 6),
+    )
+    assert target.value_location("c").at(1) == Location("f.yml", 3, 8)  # inside the quotes
+    items = load_yaml("- a\n- b\n", "f.yml")
+    items.append("c")  # a plain list operation: positions are lost, not wrong
+    assert items.item_location(0) == items.location == Location("f.yml", 1, 1)
 
 
 def test_several_documents() -> None:

@@ -21,7 +21,6 @@ from bakegen.errors import Location, UserError
 from bakegen.variables import Interpolator, may_be_empty
 from bakegen.x_bake import TargetReference, TargetReferences, apply_x_bake
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
 
 class BuildKeyMapper:
@@ -247,8 +246,11 @@ class BuildKeyMapper:
             return
         raw, location = build.shm_size.value, build.shm_size.location
         text = self.interpolator.literal(raw, location, "build.shm_size") if isinstance(raw, str) else raw
-        # compose converts sizes to bytes (`docker compose build --print`: 128m → "134217728").
-        target["shm-size"] = str(_bytes(text, location))
+        # compose converts sizes to bytes (`docker compose build --print`: 128m → "134217728")
+        # and leaves 0 out, as unset.
+        size = _bytes(text, location)
+        if size != 0:
+            target["shm-size"] = str(size)
 
     def _map_ulimits(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         entries = []
@@ -390,10 +392,41 @@ def _bytes(value: Scalar, location: Location | None) -> int:
         raise UserError("build.shm_size must be a size such as 128m", location)
     if isinstance(value, int):
         return value
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
-    if not match or match.group(2).lower() not in _SIZE_UNITS:
+    if isinstance(value, float):
+        # compose's schema: an integer or a string (`shm_size: 1.5` is refused).
         raise UserError(f"build.shm_size must be a size such as 128m, got '{value}'", location)
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
+    size = _go_units_size(str(value))
+    if size is None:
+        raise UserError(f"build.shm_size must be a size such as 128m, got '{value}'", location)
+    return size
+
+
+# github.com/docker/go-units RAMInBytes: binary multiples, k to p.
+_RAM_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
+_DIGITS = r"\d+(?:_\d+)*"  # Go number syntax: `_` between digits
+_GO_DECIMAL_FLOAT = re.compile(rf"[+-]?(?:{_DIGITS}\.?(?:{_DIGITS})?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
+
+
+def _go_units_size(text: str) -> int | None:
+    """go-units ``parseSize`` (compose reads shm_size with it): the number runs to the last
+    digit, dot or space, is parsed as a float ("1e3", "1.5" and ".5" are numbers) and
+    truncated; the suffix is b, or k/m/g/t/p with an optional b or ib, in any case."""
+    sep = max(text.rfind(char) for char in "0123456789. ")
+    if sep == -1:
+        return None
+    number, suffix = (text[: sep + 1], text[sep + 1 :]) if text[sep] != " " else (text[:sep], text[sep + 1 :])
+    if not _GO_DECIMAL_FLOAT.fullmatch(number):
+        return None  # hexadecimal floats and the like: refused rather than guessed
+    size = float(number.replace("_", ""))
+    if size < 0:
+        return None
+    suffix = suffix.lower()
+    if not suffix or suffix == "b":
+        return int(size)
+    if len(suffix) > 3 or suffix[0] not in _RAM_UNITS or suffix[1:] not in ("", "b", "ib"):
+        return None
+    return int(size * _RAM_UNITS[suffix[0]])
+
 
 Mapper = Callable[[BuildKeyMapper, BuildSpec, dict[str, Any], ServiceSpec], None]
 

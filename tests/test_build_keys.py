@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,31 @@ def test_boolean_strings_are_compose_s(project: Path, capsys: pytest.CaptureFixt
     else:
         assert code == 0
         assert ('"pull": true' in out) is pull
+
+
+# `docker compose build --print` (v2.40) for each value: compose reads sizes with go-units'
+# RAMInBytes (the number is a Go float up to the last digit, dot or space; 0 is left out).
+SHM_SIZES = [
+    ("'1.5g'", "1610612736"), ("'1.5'", "1"), ("'1e3'", "1000"), ("'1 g'", "1073741824"), ("'2KiB'", "2048"),
+    ("'3TB'", "3298534883328"), ("'1p'", "1125899906842624"), ("'.5g'", "536870912"), ("'5.'", "5"),
+    ("'+5m'", "5242880"), ("'1.5e1k'", "15360"), ("'1_000'", "1000"), ("'1E2M'", "104857600"), ("'00012'", "12"),
+    ("'7 '", "7"), ("'0'", None), ("0", None), ("-1", "-1"),
+    ("1.5", "error"), ("'abc'", "error"), ("'-1'", "error"), ("'0x10'", "error"), ("'1g '", "error"),
+    ("' 1g'", "error"), ("'1gb2'", "error"), ("'1bb'", "error"), ("'1kibb'", "error"), ("'1__0'", "error"),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), SHM_SIZES, ids=[case[0] for case in SHM_SIZES])
+def test_shm_size_reads_as_compose_reads_it(
+    project: Path, capsys: pytest.CaptureFixture[str], value: str, expected: str | None
+) -> None:
+    (project / "compose.yaml").write_text(f"name: p\nservices:\n  web:\n    build:\n      context: .\n      shm_size: {value}\n")
+    code = main(["render", "--stdout"])
+    out, err = capsys.readouterr()
+    if expected == "error":
+        shown = value.strip("'")
+        assert (code, out, err) == (2, "", f"compose.yaml:6:17: error: build.shm_size must be a size such as 128m, got '{shown}'\n")
+        return
+    assert code == 0
+    target = json.loads(out)["target"]["web"]
+    assert target.get("shm-size") == expected

@@ -696,6 +696,19 @@ def test_errors(tmp_path: Path, case: str) -> None:
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize("written", ["[base]", "{base: }"])
+def test_additional_context_without_a_value(tmp_path: Path, written: str) -> None:
+    # compose (v2.40) `config` and `build` refuse the list form ("invalid value base, expected
+    # key=value"; `config --no-interpolate` lets it through) and crash on the mapping form.
+    write(tmp_path, {"compose.yaml": f"services:\n  a:\n    build:\n      context: .\n      additional_contexts: {written}\n"})
+    with pytest.raises(UserError) as caught:
+        load(tmp_path, ["compose.yaml"])
+    column = 29 if written == "[base]" else 35
+    assert str(caught.value) == (
+        f"compose.yaml:5:{column}: error: services.a.build.additional_contexts: invalid value base, expected key=value"
+    )
+
+
 def test_ulimit_soft_as_a_string(tmp_path: Path) -> None:
     # `docker compose config` prints it, but `docker compose build` cannot decode it (v2.40:
     # "panic: interface conversion: interface {} is string, not int"): refused here in one line.

@@ -192,6 +192,11 @@ class Normalizer:
     def additional_contexts(self, build: YamlMap, where: str) -> None:
         contexts = key_values(build, "additional_contexts", f"{where}.additional_contexts")
         for name, value in list(contexts.items()):
+            if value is None:
+                # compose-go: "invalid value a, expected key=value" (a null mapping value panics).
+                raise UserError(
+                    f"{where}.additional_contexts: invalid value {name}, expected key=value", contexts.value_location(name)
+                )
             # compose-go resolves `target:x` as a local directory too (only URLs, `service:`
             # and remote git/http contexts are exempt): kept as a PathValue, raw unchanged.
             if isinstance(value, str) and not is_remote_context(value):

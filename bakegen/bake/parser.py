@@ -32,6 +32,7 @@ from .expressions import (
 from .values import normalize_number
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_DIGITS = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _BINARY_LEVELS: list[list[str]] = [
     ["||"],
@@ -110,9 +111,14 @@ class Parser:
     # ------------------------------------------------------------------ whitespace
 
     def skip_ws(self) -> None:
+        self.i = self._after_ws()
+
+    def _after_ws(self) -> int:
+        """Where the next token starts (the offset, without moving there)."""
         src, i = self.src, self.i
         if i < len(src) and src[i] in _WS_START:  # measured: most calls find a token at once
-            self.i = (_SPACE_NL if self.nl_depth > 0 else _SPACE).match(src, i).end()  # type: ignore[union-attr]
+            return (_SPACE_NL if self.nl_depth > 0 else _SPACE).match(src, i).end()  # type: ignore[union-attr]
+        return i
 
     def expect(self, token: str, what: str) -> None:
         self.skip_ws()
@@ -202,11 +208,10 @@ class Parser:
         start = self.i
         expr = self.parse_primary()
         while True:
-            save = self.i
-            self.skip_ws()
-            c = self.peek()
+            after_ws = self._after_ws()
+            c = self.src[after_ws : after_ws + 1]
             if c == "[":
-                open_at = self.i
+                self.i = open_at = after_ws
                 self.i += 1
                 self.nl_depth += 1
                 self.skip_ws()
@@ -216,10 +221,9 @@ class Parser:
                 self.expect("]", "close bracket")
                 self.nl_depth -= 1
                 expr = Index(expr, key, self.rng(open_at, self.i), self.rng(start, self.i))
-            elif c == "." and not self.src.startswith("...", self.i):
-                self.i += 1
-                name_at = self.i
-                number = re.compile(r"[0-9]+").match(self.src, self.i)
+            elif c == "." and not self.src.startswith("...", after_ws):
+                self.i = name_at = after_ws + 1
+                number = _DIGITS.match(self.src, self.i)
                 if number:
                     self.i = number.end()
                     key = Literal(int(number.group()), self.rng(name_at, self.i))
@@ -231,7 +235,6 @@ class Parser:
                 self.i = match.end()
                 expr = GetAttr(expr, match.group(), self.rng(name_at, self.i), self.rng(start, self.i))
             else:
-                self.i = save
                 return expr
 
     def parse_primary(self) -> Expression:

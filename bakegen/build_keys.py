@@ -236,6 +236,10 @@ class BuildKeyMapper:
                 # compose never interpolates keys and rejects such a host ("bad host name").
                 raise UserError(f"bad host name '{host}' in build.extra_hosts", written.location)
             for one in addresses:
+                address = one.value
+                if len(address) > 2 and address[0] == "[" and address[-1] == "]" and not any(c in address for c in "$,"):
+                    # compose-go HostsList.cleanup: "[::1]" -> "::1".
+                    one = At(address[1:-1], one.location)
                 hosts.setdefault(host, []).append(self._template(one))
         target["extra-hosts"] = {
             hcl.escape_template_literal(host): ",".join(addresses) for host, addresses in hosts.items()

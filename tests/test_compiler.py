@@ -93,6 +93,16 @@ CASES: list[tuple[str, str, dict[str, dict[str, Any]]]] = [
         },
     ),
     (
+        # compose-go HostsList.cleanup strips the brackets of an address, in either form.
+        "hosts-bracketed-ipv6",
+        ("services:\n  web:\n    build:\n      context: .\n      extra_hosts: ['h1=[::2]', 'h2:[fe80::1]', 'h3=[]']\n"
+         "  api:\n    build:\n      context: .\n      extra_hosts: {h4: '[::3]', h5: ['[::4]', '10.0.0.1']}\n"),
+        {
+            "web": {"context": ".", "extra-hosts": {"h1": "::2", "h2": "fe80::1", "h3": "[]"}, "tags": ["${BAKEGEN_PROJECT}-web"]},
+            "api": {"context": ".", "extra-hosts": {"h4": "::3", "h5": "::4,10.0.0.1"}, "tags": ["${BAKEGEN_PROJECT}-api"]},
+        },
+    ),
+    (
         "ulimits-and-hosts",
         ("services:\n  web:\n    build:\n      context: .\n      ulimits: {nproc: 512, nofile: {soft: 1, hard: 2}}\n"
         "      extra_hosts: ['h1:1.2.3.4', 'h2=::1']\n"),

@@ -22,7 +22,6 @@ from bakegen.variables import Interpolator, may_be_empty
 from bakegen.x_bake import TargetReference, TargetReferences, apply_x_bake
 
 
-
 class BuildKeyMapper:
     """Maps build sections of one compose project; ``project_reference`` names the project in images."""
 

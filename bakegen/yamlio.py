@@ -58,6 +58,7 @@ Schema = Literal["yaml11", "compose"]
 _Loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _COMPOSE_TAGS = ("!reset", "!override")
+_COLLECTION_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("map", "omap", "pairs", "set", "seq"))
 _SHAREABLE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
@@ -490,6 +491,14 @@ class _Builder:
     def _typed(self, node: ScalarNode, tag: str | None) -> Any:
         if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"):
             return node.value
+        if tag in _COLLECTION_TAGS:
+            # PyYAML would give an empty dict or list (and a set cannot even be a key); go-yaml
+            # decodes such a scalar as if it were untagged, so compose files read it that way.
+            if self.schema != "compose":
+                raise UserError(f"the tag {_short_tag(tag)} needs a collection, not a scalar", self.where(node))
+            if node.style or self._implicit_tag(node.value) == "tag:yaml.org,2002:timestamp":
+                return node.value  # a tagged date is not decoded as a time (compose accepts it)
+            return _compose_plain_scalar(node.value)
         if tag == "tag:yaml.org,2002:binary":
             raise UserError("binary (!!binary) values are not supported", self.where(node))
         if tag is None or not tag.startswith("tag:yaml.org,2002:") or tag == _MERGE_TAG:
@@ -625,3 +634,7 @@ def _go_int(plain: str, text: str) -> Any:
         return value
     return float(plain) if _GO_FLOAT.match(plain) else text
 
+
+def _short_tag(tag: str) -> str:
+    """``!!map`` for ``tag:yaml.org,2002:map``, as it is written."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag

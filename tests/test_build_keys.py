@@ -85,8 +85,10 @@ def test_merge_rules_come_from_the_table() -> None:
     [
         (
             "    platform: linux/riscv64\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n",
-            "compose.yaml:4:15: error: services.web.platform 'linux/riscv64' is not one of its build.platforms, "
-            "which compose refuses; add it to build.platforms or remove platform:",
+            (
+                "compose.yaml:4:15: error: services.web.platform 'linux/riscv64' is not one of its build.platforms, "
+                "which compose refuses; add it to build.platforms or remove platform:"
+            ),
         ),
         # Either side read from a variable: known at build time only, not checked.
         ("    platform: ${P:-linux/riscv64}\n    build: {context: ., platforms: [linux/amd64]}\n", None),
@@ -151,3 +153,23 @@ def test_shm_size_reads_as_compose_reads_it(
     assert code == 0
     target = json.loads(out)["target"]["web"]
     assert target.get("shm-size") == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # compose 2.40: "services.web.build.args must be a mapping" (the tagged scalar is a string).
+        ("!!map x", "compose.yaml:6:13: error: services.web.build.args must be a mapping or a list of strings, got string"),
+        ("{A: !!seq 2001-12-14}", None),  # compose: args {"A": "2001-12-14"}
+    ],
+)
+def test_a_collection_tag_on_a_scalar_is_read_as_compose_reads_it(
+    project: Path, capsys: pytest.CaptureFixture[str], args: str, message: str | None
+) -> None:
+    (project / "compose.yaml").write_text(f"name: p\nservices:\n  web:\n    build:\n      context: .\n      args: {args}\n")
+    if message is not None:
+        assert main(["render", "--stdout"]) == 2
+        assert capsys.readouterr().err == message + "\n"
+        return
+    assert main(["render", "--stdout"]) == 0
+    assert json.loads(capsys.readouterr().out)["target"]["web"]["args"] == {"A": "2001-12-14"}

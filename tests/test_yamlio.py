@@ -136,6 +136,8 @@ def test_several_documents() -> None:
         ("# nothing\n", "f.yml:1:1: error: the file is empty; expected a YAML document"),
         ("a: !foo x\n", "f.yml:1:4: error: unsupported YAML tag !foo"),
         ("a: !!binary aGk=\n", "f.yml:1:4: error: binary (!!binary) values are not supported"),
+        ("a: !!map x\n", "f.yml:1:4: error: the tag !!map needs a collection, not a scalar"),
+        ("? !!set x\n: 1\n", "f.yml:1:3: error: the tag !!set needs a collection, not a scalar"),
         ("<<: 1\n", "f.yml:1:5: error: a merge key (<<) expects a mapping or a list of mappings"),
         ("? [a]\n: 1\n", "f.yml:1:3: error: a mapping key must be a scalar"),
         ("a: &a [*a]\n", "f.yml:1:4: error: recursive YAML alias: a node refers to itself"),
@@ -239,3 +241,13 @@ def test_compose_schema_big_integers_and_dates() -> None:
     assert data["a"] == 2**64 - 1  # go-yaml falls back to uint64
     assert data["b"] == float(2**64)  # and then to float64
     assert isinstance(data["c"], Timestamp) and data["c"] == "2001-12-14"
+
+
+def test_a_collection_tag_on_a_scalar_reads_as_go_yaml_reads_it() -> None:
+    """compose's decoder types `!!map 1` as the untagged scalar; PyYAML would make an empty
+    dict of it, and of `? !!set x` an unhashable key (it was an internal error)."""
+    text = "a: !!map 1\nb: !!seq x\n? !!set k\n: !!omap 'q'\nc: !!pairs 2001-12-14\nd: !!map\n"
+    data = load_yaml(text, "f.yml", schema="compose")
+    assert data == {"a": 1, "b": "x", "k": "q", "c": "2001-12-14", "d": None}
+    assert [type(value).__name__ for value in data.values()] == ["int", "str", "str", "str", "NoneType"]
+    assert (data.key_location("k"), data.value_location("k")) == (Location("f.yml", 3, 3), Location("f.yml", 4, 3))

@@ -309,6 +309,8 @@ def load_yaml_documents(text: str | bytes, path: str, *, schema: Schema = "yaml1
         raise UserError(f"invalid YAML: {_first_line(str(error))}", Location(path)) from None
     except RecursionError:  # only the pure-Python composer recurses (libyaml stops at 1000)
         raise UserError("YAML nesting is too deep", Location(path)) from None
+    if schema == "compose" and "%YAML" in text:
+        _check_compose_yaml_version(text, path)
     return [builder.build(node) for node in nodes if node is not None]
 
 
@@ -351,6 +353,19 @@ def _check_characters(text: str, path: str) -> None:
     raise UserError(
         f"control character U+{ord(match.group()):04X} is not allowed in YAML", Location(path, line, column)
     )
+
+
+def _check_compose_yaml_version(text: str, path: str) -> None:
+    """compose's decoder (go-yaml) refuses a ``%YAML`` directive other than 1.1; libyaml takes 1.2."""
+    for event in yaml.parse(text, Loader=_Loader):
+        version = getattr(event, "version", None) if isinstance(event, yaml.DocumentStartEvent) else None
+        if version is not None and tuple(version) != (1, 1):
+            mark = event.start_mark
+            raise UserError(
+                f"invalid YAML: found incompatible YAML document (compose reads YAML 1.1 only: remove the "
+                f"%YAML {'.'.join(map(str, version))} line)",
+                Location(path, mark.line + 1, mark.column + 1) if mark else Location(path),
+            )
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, path: str) -> UserError:

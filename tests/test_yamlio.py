@@ -251,3 +251,30 @@ def test_a_collection_tag_on_a_scalar_reads_as_go_yaml_reads_it() -> None:
     assert data == {"a": 1, "b": "x", "k": "q", "c": "2001-12-14", "d": None}
     assert [type(value).__name__ for value in data.values()] == ["int", "str", "str", "str", "NoneType"]
     assert (data.key_location("k"), data.value_location("k")) == (Location("f.yml", 3, 3), Location("f.yml", 4, 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # compose 2.40 (go-yaml): "yaml: found incompatible YAML document" for 1.2; 1.1 is read.
+        (
+            "%YAML 1.2\n---\na: 1\n",
+            "f.yml:1:1: error: invalid YAML: found incompatible YAML document "
+            "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)",
+        ),
+        (
+            "a: 1\n...\n# next\n%YAML 1.2\n---\nb: 2\n",
+            "f.yml:4:1: error: invalid YAML: found incompatible YAML document "
+            "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)",
+        ),
+        ("%YAML 1.1\n---\na: '%YAML 1.2'\n", None),
+    ],
+)
+def test_compose_reads_yaml_1_1_documents_only(text: str, message: str | None) -> None:
+    if message is None:
+        assert load_yaml_documents(text, "f.yml", schema="compose") == [{"a": "%YAML 1.2"}]
+        return
+    with pytest.raises(UserError) as raised:
+        load_yaml_documents(text, "f.yml", schema="compose")
+    assert str(raised.value) == message
+    assert load_yaml_documents(text, "f.yml")  # the policy's reader keeps libyaml's acceptance

@@ -259,13 +259,17 @@ def test_a_collection_tag_on_a_scalar_reads_as_go_yaml_reads_it() -> None:
         # compose 2.40 (go-yaml): "yaml: found incompatible YAML document" for 1.2; 1.1 is read.
         (
             "%YAML 1.2\n---\na: 1\n",
-            "f.yml:1:1: error: invalid YAML: found incompatible YAML document "
-            "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)",
+            (
+                "f.yml:1:1: error: invalid YAML: found incompatible YAML document "
+                "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)"
+            ),
         ),
         (
             "a: 1\n...\n# next\n%YAML 1.2\n---\nb: 2\n",
-            "f.yml:4:1: error: invalid YAML: found incompatible YAML document "
-            "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)",
+            (
+                "f.yml:4:1: error: invalid YAML: found incompatible YAML document "
+                "(compose reads YAML 1.1 only: remove the %YAML 1.2 line)"
+            ),
         ),
         ("%YAML 1.1\n---\na: '%YAML 1.2'\n", None),
     ],

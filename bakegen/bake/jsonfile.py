@@ -13,6 +13,10 @@ from .parser import ParseError, Parser, parse_expression, parse_template
 from .values import UNKNOWN, Value, normalize_number
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+# A string's characters up to its closing quote, escapes taken two characters at a time, and
+# JSON whitespace, by regex (measured: explain at 1000 services 1081 -> 1025 ms CPU).
+_STRING_BODY = re.compile(r'(?:[^"\\]+|\\.)*', re.DOTALL)
+_JSON_SPACE = re.compile(r"[ \t\r\n]*")
 # Keys "//" are comments in hcl's JSON syntax, at any level of a body.
 COMMENT_KEY = "//"
 
@@ -177,11 +181,9 @@ class _JsonParser(Parser):
                     return JsonArray(self.rng(start, self.i), items, open_range)
                 raise self.error("Missing array element seperator comma", "A comma must appear between each element of an array.", self.i)
         if c == '"':
-            end = self.i + 1
             src = self.src
-            while end < len(src) and src[end] != '"':
-                end += 2 if src[end] == "\\" else 1
-            if end >= len(src):
+            end = _STRING_BODY.match(src, self.i + 1).end()  # type: ignore[union-attr]
+            if end >= len(src) or src[end] != '"':  # the end, or a backslash ending the file
                 raise self.error("Invalid JSON string", "Unterminated string.", start)
             raw = src[start : end + 1]
             try:
@@ -203,8 +205,7 @@ class _JsonParser(Parser):
         raise self.error("Invalid JSON value", "Expected a JSON value.", self.i)
 
     def skip_json_ws(self) -> None:
-        while self.i < len(self.src) and self.src[self.i] in " \t\r\n":
-            self.i += 1
+        self.i = _JSON_SPACE.match(self.src, self.i).end()  # type: ignore[union-attr]
 
 
 def parse_json_file(text: str, name: str) -> File:

@@ -191,7 +191,7 @@ class Parser:
     def parse_unary(self) -> Expression:
         self.skip_ws()
         start = self.i
-        c = self.peek()
+        c = self.src[start : start + 1]
         if c == "!":
             self.i += 1
             operand = self.parse_unary()
@@ -241,7 +241,7 @@ class Parser:
         self.skip_ws()
         start = self.i
         src = self.src
-        if self.at_end():
+        if start >= len(src):
             raise self.error("Invalid expression", "Expected the start of an expression, but found the end of the file.", max(0, self.i - 1), self.i)
         c = src[self.i]
         if c.isdigit():
@@ -280,9 +280,9 @@ class Parser:
             if name == "null":
                 return Literal(None, name_range)
             save = self.i
-            while self.i < len(src) and src[self.i] in " \t":
+            while src[self.i : self.i + 1] in (" ", "\t"):
                 self.i += 1
-            if self.peek() == "(":
+            if src[self.i : self.i + 1] == "(":
                 return self.parse_call(name, name_range, start)
             self.i = save
             return Variable(name, name_range)

@@ -31,13 +31,15 @@ def reference(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
-@settings(max_examples=1000, deadline=None)
+@pytest.mark.slow  # about 2.5 s: the quick loop leaves it to the full suite
+@settings(max_examples=1000, derandomize=True, deadline=None, database=None)
 @given(VALUES)
 def test_same_text_as_json_dumps(value: Any) -> None:
     assert indented_json(value) == reference(value)
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.slow  # about 1.3 s
+@settings(max_examples=300, derandomize=True, deadline=None, database=None)
 @given(st.dictionaries(st.sampled_from(["group", "target", "variable", "function", "x"]), VALUES))
 def test_render_json_is_the_reference_text(bake: dict[str, Any]) -> None:
     document = {key: value for key, value in bake.items() if key not in ("group", "target", "variable", "function") or value}

@@ -358,7 +358,9 @@ def _check_characters(text: str, path: str) -> None:
 def _check_compose_yaml_version(text: str, path: str) -> None:
     """compose's decoder (go-yaml) refuses a ``%YAML`` directive other than 1.1; libyaml takes 1.2."""
     for event in yaml.parse(text, Loader=_Loader):
-        version = getattr(event, "version", None) if isinstance(event, yaml.DocumentStartEvent) else None
+        if not isinstance(event, yaml.DocumentStartEvent):
+            continue
+        version = event.version
         if version is not None and tuple(version) != (1, 1):
             mark = event.start_mark
             raise UserError(

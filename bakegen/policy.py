@@ -3,8 +3,7 @@
 The rules live in one place, ``schema/bakegen.schema.json``: a policy is validated against it
 (``schema_check.check_policy``: every key known, every type checked, "did you mean" for near
 misses, file:line:col) and the typed ``Policy`` is derived from the validated document. An
-unchanged ``check``/``render`` never loads the policy at all (``freshness.py``), so
-jsonschema costs only a run that compiles.
+unchanged ``check``/``render`` never loads the policy at all (``freshness.py``).
 """
 
 from __future__ import annotations

@@ -6,13 +6,21 @@ person: "cache.backend must be one of gha, registry, …, got 'gah'; did you mea
 rule the generic wording cannot say well carries its own message in the schema
 (``patternErrorMessage`` for a ``pattern``, ``errorMessage`` for anything else: the keywords
 editors built on vscode-json-languageservice also show), so the rule and its message stay
-together. jsonschema is imported only when a policy is loaded by a full compile or
-``validate``; an unchanged ``check`` never gets here.
+together. An unchanged ``check`` never gets here.
+
+Two validators read the one schema. jsonschema_rs answers "valid?" in a few milliseconds;
+jsonschema, whose import alone takes about 35 ms, is imported only to word the errors of a
+policy the fast one did not accept. The two agree on every document the fast path takes
+(``_fast_path_applies``): JSON types only, and strings of printable ASCII, where Python's
+``re`` and jsonschema_rs's ECMA-style regexes match alike (they differ on ``$`` before a final
+newline, for one). Anything else, and any document the fast one refuses, goes to jsonschema,
+whose verdict stands. tests/test_schema_check.py checks the agreement.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +36,13 @@ def policy_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.Draft202012Validator(policy_schema())
+
+
+@lru_cache(maxsize=1)
 def _validator() -> Any:
     import jsonschema  # type: ignore[import-untyped]
 
@@ -36,6 +51,8 @@ def _validator() -> Any:
 
 def schema_problems(document: Any, display_path: str) -> list[Problem]:
     """Every schema error of the policy ``document`` (YAML nodes with positions), in file order."""
+    if accepted_quickly(document):
+        return []
     problems = {
         Problem(location, "error", message, "schema")
         for location, message in (_describe(error, document, display_path) for error in _errors(document))
@@ -45,6 +62,8 @@ def schema_problems(document: Any, display_path: str) -> list[Problem]:
 
 def check_policy(document: Any, display_path: str) -> None:
     """Raise the first schema error as a UserError: a wrong version first, then in file order."""
+    if accepted_quickly(document):
+        return
     errors = list(_errors(document))
     if not errors:
         return
@@ -53,6 +72,30 @@ def check_policy(document: Any, display_path: str) -> None:
         described, key=lambda item: (not item[1], item[0][0].line or 0, item[0][0].column or 0, item[0][1])
     )
     raise UserError(message, location)
+
+
+def accepted_quickly(document: Any) -> bool:
+    """Whether jsonschema_rs accepts ``document`` on a path where it agrees with jsonschema."""
+    plain = _plain(document)
+    return _fast_path_applies(plain) and bool(_fast_validator().is_valid(plain))
+
+
+_LARGEST_INTEGER = 2**63  # jsonschema_rs holds integers in 64 bits; larger ones go to jsonschema
+
+
+def _fast_path_applies(value: Any) -> bool:
+    """Only JSON values, finite numbers that fit 64 bits, and printable ASCII strings."""
+    if isinstance(value, str):
+        return value.isascii() and value.isprintable()
+    if isinstance(value, dict):
+        return all(_fast_path_applies(key) and _fast_path_applies(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_fast_path_applies(item) for item in value)
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_LARGEST_INTEGER <= value < _LARGEST_INTEGER
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _errors(document: Any) -> Any:

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import copy
 import pickle
+from pathlib import Path
 
 import pytest
 import yaml
+from hostile_cases import CASES
 
 from bakegen import yamlio
+from bakegen.compose.shapes import check_string_keys
 from bakegen.errors import Location, UserError
 from bakegen.yamlio import (
     MAX_ALIAS_NODES,
     Timestamp,
     YamlList,
     YamlMap,
+    load_compose_documents,
     load_yaml,
     load_yaml_documents,
 )
@@ -282,3 +286,54 @@ def test_compose_reads_yaml_1_1_documents_only(text: str, message: str | None) -
         load_yaml_documents(text, "f.yml", schema="compose")
     assert str(raised.value) == message
     assert load_yaml_documents(text, "f.yml")  # the policy's reader keeps libyaml's acceptance
+
+
+@pytest.mark.parametrize(
+    ("text", "unusual"),
+    [
+        ("a: 1\nb: [x, 'y', 2.5, null, true]\nc: {d: '2001-12-14'}\n", False),
+        ("a: 1\n1: x\n", True),
+        ("a: {true: x}\n", True),
+        ("~: x\n", True),
+        ("a: 2001-12-14\n", True),
+        ("a: [x, 2001-12-14 10:00:00]\n", True),
+        ("x-a: 2001-12-14\n", True),  # an extension may hold one: the check decides
+        ("2001-12-14: x\n", True),  # a Timestamp key: not plain `str`
+        ("a: 1\n---\nb: [2001-12-14]\n", True),  # any document of the stream
+        ("x: &d 2001-12-14\ny: *d\n", True),  # shared value: made once, seen twice
+        ("a: &m {1: x}\nb: {<<: *m}\n", True),
+        ("a: !!timestamp 2001-12-14\n", True),
+        ("b: !override 2001-12-14\nc: !!str 2001-12-14\nd: '2001-12-14'\n", False),
+        ("? !!set k\n: !!map 2001-12-14\n", False),  # decoded as plain strings (see above)
+    ],
+)
+def test_compose_documents_say_whether_a_key_or_date_needs_checking(text: str, unusual: bool) -> None:
+    documents, flag = load_compose_documents(text, "f.yml")
+    assert documents == load_yaml_documents(text, "f.yml", schema="compose")
+    assert flag is unusual
+
+
+def test_the_key_check_finds_nothing_when_the_loader_saw_nothing_unusual() -> None:
+    """Every YAML text of the tests: when compose's key check would fail, the flag is set."""
+    texts = [path.read_bytes() for path in sorted(Path(__file__).parent.rglob("*.y*ml"))]
+    texts += [
+        text.encode()
+        for case in CASES
+        for name, text in case.files.items()
+        if name.endswith("compose.yaml") and isinstance(text, str)
+    ]
+    keys, values = ("b", "1", "yes", "null", "2001-12-14"), ("c", "2001-12-14", "[2001-12-14]", "'2001-12-14'")
+    texts += [f"a:\n  {key}: {value}\n".encode() for key in keys for value in values]
+    failing = 0
+    for text in texts:
+        try:
+            documents, unusual = load_compose_documents(text, "f.yml")
+        except UserError:
+            continue
+        for document in documents:
+            try:
+                check_string_keys(document, "")
+            except UserError:
+                failing += 1
+                assert unusual, text
+    assert failing == 15  # 14 of them generated here

@@ -65,9 +65,12 @@ def is_remote_context(value: str) -> bool:
 class Normalizer:
     """Normalizes one document whose relative paths resolve against ``base_dir``."""
 
-    def __init__(self, base_dir: Path, *, tagged: bool = True) -> None:
+    def __init__(self, base_dir: Path, *, tagged: bool = True, check_keys: bool = True) -> None:
         self.base_dir = base_dir
         self.tagged = tagged  # False: the file holds no YAML tag, so no `!reset` item to drop
+        # False: the reader made no key but strings and no Timestamp (see
+        # yamlio.load_compose_documents), so check_string_keys has nothing to find.
+        self.check_keys = check_keys
 
     def path(self, container: Any, key: Any) -> PathValue:
         value = container[key]
@@ -78,7 +81,8 @@ class Normalizer:
         if not isinstance(root, YamlMap):
             where = whole_location(root, Location(path, 1, 1))
             raise UserError(f"the top-level object must be a mapping, got {kind(root)}", where)
-        check_string_keys(root, "")
+        if self.check_keys:
+            check_string_keys(root, "")
         for key in root:
             if key not in TOP_LEVEL_KEYS and not key.startswith("x-"):
                 raise UserError(f"unknown top-level key '{key}' (additional properties are not allowed)", root.key_location(key))

@@ -109,8 +109,26 @@ class BuildKeyMapper:
         return relative if os.sep == "/" else relative.replace(os.sep, "/")
 
     def _map_dockerfile_inline(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
-        if build.dockerfile_inline is not None:
-            target["dockerfile-inline"] = self._template(build.dockerfile_inline)
+        if build.dockerfile_inline is None:
+            return
+        inline = target["dockerfile-inline"] = self._template(build.dockerfile_inline)
+        if build.dockerfile is None:
+            return
+        # compose-go (loader checkConsistency) refuses the interpolated, merged service when
+        # both are non-empty; either one may come from another file or from `extends`.
+        message = f'service "{spec.name}" declares mutually exclusive dockerfile and dockerfile_inline'
+        # At build time when either one may interpolate to "" (then compose accepts it).
+        sides = ((build.dockerfile.value, target["dockerfile"]), (build.dockerfile_inline.value, inline))
+        empty = [(raw, text) for raw, text in sides if may_be_empty(raw)]
+        if not empty:
+            raise UserError(message, build.dockerfile_inline.location)
+        if any(raw == "" for raw, _ in empty):
+            return
+        from bakegen.interpolation import parse
+
+        condition = " || ".join(f'{hcl.quote_template(text)} == ""' for _, text in empty)
+        anchor = min(name for raw, _ in empty for name in parse(raw).variables())
+        self.interpolator.variables.add_validation(anchor, "${" + condition + "}", message)
 
     def _template(self, value: At[str] | At[str | None]) -> str:
         return self.interpolator.template(value.value, value.location)

@@ -228,14 +228,17 @@ def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, A
     context_abs = _path(context, base)
     result["context"] = context_abs
     remote = context_abs == context and not os.path.isabs(context)
-    if "dockerfile" in target and "dockerfile-inline" not in target:
+    # buildx builds from dockerfile-inline only when it is not "" (build/opt.go
+    # `if inp.DockerfileInline != ""`); compose leaves an empty one out.
+    inline = str(target.get("dockerfile-inline") or "")
+    if "dockerfile" in target and not inline:
         # buildx always prints a dockerfile (default `Dockerfile`) and ignores it when
         # dockerfile-inline is given; compose prints none then.
         dockerfile = str(target["dockerfile"])
         # dockerfile is relative to the context (compose prints it absolute, buildx as written)
         result["dockerfile"] = dockerfile if remote or os.path.isabs(dockerfile) else _path(dockerfile, context_abs)
-    if "dockerfile-inline" in target:
-        result["dockerfile-inline"] = _unescape(str(target["dockerfile-inline"]), printer)
+    if inline:
+        result["dockerfile-inline"] = _unescape(inline, printer)
     for key in ("args", "labels"):
         values = {
             str(k): _unescape(str(v), printer)

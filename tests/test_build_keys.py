@@ -173,3 +173,45 @@ def test_a_collection_tag_on_a_scalar_is_read_as_compose_reads_it(
         return
     assert main(["render", "--stdout"]) == 0
     assert json.loads(capsys.readouterr().out)["target"]["web"]["args"] == {"A": "2001-12-14"}
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"compose.yaml": "build: {context: ., dockerfile: Dockerfile, dockerfile_inline: FROM alpine}\n"},
+            "compose.yaml:4:68: error: service \"web\" declares mutually exclusive dockerfile and dockerfile_inline",
+        ),
+        # The two from two files: compose checks the merged service.
+        (
+            {
+                "compose.yaml": "build: {context: ., dockerfile: 'Dockerfile.${V:-web}'}\n",
+                "compose.override.yaml": "build: {dockerfile_inline: 'FROM alpine'}\n",
+            },
+            "compose.override.yaml:4:32: error: service \"web\" declares mutually exclusive dockerfile and "
+            "dockerfile_inline",
+        ),
+        # Either one left empty (here literally): compose builds from the other.
+        ({"compose.yaml": "build: {context: ., dockerfile: Dockerfile, dockerfile_inline: ''}\n"}, None),
+        ({"compose.yaml": "build: {context: ., dockerfile: '', dockerfile_inline: FROM alpine}\n"}, None),
+    ],
+)
+def test_dockerfile_and_dockerfile_inline_exclude_each_other(
+    project: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], message: str | None
+) -> None:
+    # compose-go's checkConsistency: "service %q declares mutualy exclusive dockerfile and
+    # dockerfile_inline" (exit 1 from `docker compose build --print`). One that may interpolate
+    # to "" is checked by a bake validation instead: tests/corpus/dockerfile_inline_exclusive.
+    names = list(files)
+    (project / "bakegen.yaml").write_text(
+        "version: 1\ncache: {backend: none}\ncompose: {files: [" + ", ".join(names) + "]}\n"
+    )
+    for name, service in files.items():
+        (project / name).write_text("name: p\nservices:\n  web:\n    " + service)
+    code = main(["render", "--stdout"])
+    out, err = capsys.readouterr()
+    if message is None:
+        assert code == 0
+        assert '"dockerfile-inline"' in out
+    else:
+        assert (code, out, err) == (2, "", message + "\n")

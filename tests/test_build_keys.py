@@ -188,8 +188,10 @@ def test_a_collection_tag_on_a_scalar_is_read_as_compose_reads_it(
                 "compose.yaml": "build: {context: ., dockerfile: 'Dockerfile.${V:-web}'}\n",
                 "compose.override.yaml": "build: {dockerfile_inline: 'FROM alpine'}\n",
             },
-            "compose.override.yaml:4:32: error: service \"web\" declares mutually exclusive dockerfile and "
-            "dockerfile_inline",
+            (
+                "compose.override.yaml:4:32: error: service \"web\" declares mutually exclusive dockerfile and "
+                "dockerfile_inline"
+            ),
         ),
         # Either one left empty (here literally): compose builds from the other.
         ({"compose.yaml": "build: {context: ., dockerfile: Dockerfile, dockerfile_inline: ''}\n"}, None),

@@ -295,7 +295,8 @@ class _ProjectLoader:
         base = self.extend(ref, ref_services, ref_path, ref_dir, [*chain, here])
         if base is None:
             return service
-        merged = merge(base, service, ("services", "x"), files=False)
+        # A service of another file is merged as a later file is (compose-go normalized it).
+        merged = merge(base, service, ("services", name), files="file" in extends)
         merged.pop("extends", None)
         services.put(name, merged, services.key_location(name), services.value_location(name), services.tag_of(name))
         return merged

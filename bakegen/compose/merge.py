@@ -13,10 +13,11 @@ Works on normalized documents (see ``normalize``), so the rules reduce to:
 * ``extra_hosts``: base entries, then override entries not already present;
 * ``logging`` merges only when both sides name the same driver (or one names none);
 * ``!reset`` removes the base value, ``!override`` replaces it without merging;
-* between files (not for ``extends``), a ``build.ssh`` written as a sequence cannot
-  override an existing one: compose-go turns only the base into a mapping before merging
-  and fails with ``cannot override services.<name>.build.ssh`` (an override written as a
-  mapping merges).
+* between files (and for ``extends`` of another file's service), a ``build.ssh`` written as
+  a sequence cannot override an existing one: compose-go turns only the base into a mapping
+  before merging and fails with ``cannot override services.<name>.build.ssh`` (an override
+  written as a mapping merges). ``extends`` within one file merges both as written: a
+  sequence over a mapping fails, and so does a mapping over a sequence.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _any(path: Path, patterns: tuple[Path, ...]) -> bool:
 def merge(base: Any, override: Any, path: Path = (), *, files: bool = True) -> Any:
     """``override`` applied on ``base``; neither is modified (the result may share leaves).
 
-    ``files``: ``override`` is a later file or document (False for ``extends``).
+    ``files``: ``override`` is a later file or document, or extends another file's service
+    (False for ``extends`` within one file, whose base compose-go has not normalized).
     """
     if _any(path, _REPLACED):
         return clean(override)
@@ -99,7 +101,7 @@ def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool
         child = (*path, str(key))
         if value is None and not _any(child, _REPLACED):
             continue  # compose: a null override keeps the base value
-        if files and isinstance(value, SequenceMap) and _any(child, _SSH):
+        if _any(child, _SSH) and isinstance(value, SequenceMap) != (isinstance(result[key], SequenceMap) and not files):
             raise UserError(f"cannot override {'.'.join(child)}", override.value_location(key))
         merged = merge(result[key], value, child, files=files)
         # A replaced scalar was written in the override; a merged container keeps its base position.

@@ -7,8 +7,8 @@ compose reads by itself that the policy does not list (``unlisted_dotenv``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bakegen import inputs
 from bakegen.errors import Location, UserError
@@ -16,8 +16,7 @@ from bakegen.files import display_path, read_file
 from bakegen.policy import Policy
 
 
-@dataclass(frozen=True)
-class VariableDefault:
+class VariableDefault(NamedTuple):
     """An env-file value as a bake variable default: template text and the variables it reads."""
 
     text: str | None

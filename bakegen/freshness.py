@@ -96,19 +96,22 @@ def _relative(path: str, root: str) -> str:
 
 
 def seal(
-    outputs: list[tuple[str, bytes]], entries: dict[tuple[str, str], str], root: str, warned: bool = False
+    outputs: list[tuple[str, bytes]], found: dict[tuple[str, str], str | bytes], root: str, warned: bool = False
 ) -> list[bytes]:
     """The outputs with the header in place of ``PLACEHOLDER``.
 
-    ``outputs``: (path, rendered bytes) with the JSON output first; ``entries``: the render's
-    ``InputLog.entries`` (kind, absolute path) → value; ``root``: the policy's directory.
-    ``warned``: the render printed warnings about the committed inputs (a pure function of
-    them): then the header carries no hash, since the fast path prints nothing.
+    ``outputs``: (path, rendered bytes) with the JSON output first; ``found``: the render's
+    ``InputLog.found`` (kind, absolute path) → what was found (for a read, the bytes: hashed
+    here, once a render succeeded, so a run that fails never pays for hashing); ``root``: the
+    policy's directory. ``warned``: the render printed warnings about the committed inputs (a
+    pure function of them): then the header carries no hash, since the fast path prints nothing.
     """
-    # A render has imported hashlib (OpenSSL) already: its SHA-256 is 5x faster than the
-    # built-in one the fast path uses to avoid that import (1.1 MB output: 3.3 -> 0.6 ms).
-    import hashlib
-
+    hash_function = _sha256_for(
+        sum(len(content) for _, content in outputs) + sum(len(value) for value in found.values() if isinstance(value, bytes))
+    )
+    entries = {
+        key: hash_function(value).hexdigest() if isinstance(value, bytes) else value for key, value in found.items()
+    }
     root = os.path.abspath(root)  # once, not in every relpath (each asked the OS for the cwd)
     read = {path for kind, path in entries if kind == "read"}
     fields: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KINDS}
@@ -126,9 +129,27 @@ def seal(
         return [content.replace(PLACEHOLDER.encode(), (unhashed + NO_HASH).encode(), 1) for _, content in outputs]
     blanked = [content.replace(PLACEHOLDER.encode(), (unhashed + HASH_ALGORITHM).encode(), 1) for _, content in outputs]
     values = {(kind, name): value for kind in KINDS for name, value in fields[kind]}
-    digest = _digest(values, blanked, hashlib.sha256)
+    digest = _digest(values, blanked, hash_function)
     marker = (unhashed + HASH_ALGORITHM).encode()
     return [content.replace(marker, marker + digest.encode(), 1) for content in blanked]
+
+
+# From about this many bytes to hash, hashlib's SHA-256 pays for its import (see _sha256_for).
+HASHLIB_PAYS = 1_000_000
+
+
+def _sha256_for(size: int) -> Callable[[bytes], Any]:
+    """The faster SHA-256 for hashing ``size`` bytes (the same digest either way).
+
+    OpenSSL's (hashlib) hashes 5x faster than the built-in one (1.1 MB: 3.1 -> 0.6 ms), but
+    importing hashlib costs ~2.5 ms (it loads OpenSSL): it pays from ~1 MB, which a render of
+    1000 services hashes (1.9 MB), not one of 100 (0.2 MB).
+    """
+    if size < HASHLIB_PAYS:
+        return sha256
+    import hashlib
+
+    return hashlib.sha256
 
 
 def _digest(

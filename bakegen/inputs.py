@@ -9,16 +9,14 @@ none of them changed. Outside a recording they are the plain file-system calls.
 
 from __future__ import annotations
 
-import hashlib  # OpenSSL's SHA-256: 4x the built-in's speed on a big compose file; a render loads it anyway
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
 
 # Kinds of entries, as the header names them (freshness.py re-checks each kind).
-READ = "read"  # the file's content (sha256 of the bytes read)
+READ = "read"  # the file's content (the bytes read; the header has their sha256)
 ABSENT = "absent"  # tested for a regular file and not found
 EXISTS = "exists"  # tested for a regular file and found (its content not read)
 DIR = "dir"  # tested for a directory and found
@@ -29,26 +27,19 @@ GIT_BRANCH = "git-branch"  # asked git whether a branch exists (the path's last 
 WATCHED = "watched"  # read only to warn about it: not an input; its existence stops the fast path
 
 
-@dataclass
 class InputLog:
-    """Absolute paths (as accessed, not resolved) by kind, with what was found."""
+    """Absolute paths (as accessed, not resolved) by kind, with what was found.
 
-    found: dict[tuple[str, str], str | bytes] = field(default_factory=dict)
+    ``found``: (kind, absolute path) → for READ the bytes read, for DIR_NAME the name, else "".
+    """
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], str | bytes] = {}
 
     def note(self, kind: str, path: Path, value: str | bytes = "") -> None:
         self.found[(kind, os.path.abspath(path))] = value
-
-    @property
-    def entries(self) -> dict[tuple[str, str], str]:
-        """(kind, absolute path) → value: for READ the sha256 of the content, for DIR_NAME the name.
-
-        Contents are hashed here, once a render succeeded, not as they are read: a run that
-        fails never pays for hashing (a 50 MB compose file with a syntax error).
-        """
-        return {
-            key: hashlib.sha256(value).hexdigest() if isinstance(value, bytes) else value
-            for key, value in self.found.items()
-        }
 
 
 _LOG: ContextVar[InputLog | None] = ContextVar("bakegen_input_log", default=None)

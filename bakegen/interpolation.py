@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bakegen import hcl
 
@@ -60,20 +60,20 @@ _NAME_RUN = re.compile("[" + "".join(sorted(_NAME_CHARS)) + "]*")
 _BRACE = re.compile("[{}]")
 
 
-@dataclass(frozen=True)
-class Literal:
+# The parsed template: immutable values, compared and hashed by content (a Substitution is a
+# memo key). NamedTuples, not frozen dataclasses: no module a render imports uses dataclasses,
+# whose import (inspect, ast, dis, tokenize) and class definitions cost ~10 ms of every render.
+class Literal(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
-class Substitution:
+class Substitution(NamedTuple):
     name: str
     operator: str | None = None  # None, ":-", "-", ":+", "+", ":?", "?"
     argument: Template | None = None  # set exactly when operator is set (may be empty)
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     parts: tuple[Literal | Substitution, ...] = ()
 
     def variables(self) -> frozenset[str]:
@@ -334,8 +334,7 @@ def _evaluate_substitution(
 # ------------------------------------------------------------------ bake compilation
 
 
-@dataclass(frozen=True)
-class BakeTemplate:
+class BakeTemplate(NamedTuple):
     """A compose template compiled for bake.
 
     ``text`` is the content of a bake (HCL) template string, before JSON escaping.
@@ -349,8 +348,7 @@ class BakeTemplate:
     validations: tuple[tuple[str, str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class Alias:
+class Alias(NamedTuple):
     """A variable compose always sets itself, to a value that is never empty.
 
     compose interpolates ``${COMPOSE_PROJECT_NAME}`` as the project's name, whatever the
@@ -363,8 +361,8 @@ class Alias:
 
 
 # The pieces of a compiled template are plain slotted classes, never changed after creation:
-# a frozen dataclass costs ~0.5 ms to define (every render imports this module) and is slower to
-# create (to_bake makes several per template).
+# a class with value semantics costs more to define (every render imports this module) and is
+# slower to create (to_bake makes several per template).
 class _Lit:
     __slots__ = ("text",)
 

@@ -3,9 +3,7 @@ slugs, and the image reference grammar the emitted tags and cache refs must foll
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 
 _PROJECT_CHARACTERS = re.compile(r"[a-z0-9_-]")
 _BRANCH_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -37,6 +35,9 @@ def branch_slug(branch: str) -> str:
     slug = _BRANCH_UNSAFE.sub("-", branch).lower()[:BRANCH_SLUG_LENGTH].strip("-.")
     if slug:
         return slug
+    import hashlib  # rare: not loaded for every render (OpenSSL: ~2.5 ms)
+    import unicodedata
+
     digest = hashlib.sha256(unicodedata.normalize("NFC", branch).encode("utf-8")).hexdigest()
     return digest[:BRANCH_HASH_LENGTH]
 

@@ -6,9 +6,8 @@ its own module, imported here lazily so a command pays only for what it uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bakegen import inputs
 from bakegen.compose.model import ComposeProject
@@ -19,8 +18,7 @@ from bakegen.policy import Policy
 from bakegen.problems import Problem
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """A rendered output file: where it goes, how it is shown, its bytes."""
 
     path: Path
@@ -28,8 +26,7 @@ class Output:
     content: bytes
 
 
-@dataclass(frozen=True)
-class BuildResult:
+class BuildResult(NamedTuple):
     """What ``build`` gives a command."""
 
     policy: Policy

@@ -1,4 +1,4 @@
-"""The policy file, ``bakegen.yaml``: loaded into plain dataclasses.
+"""The policy file, ``bakegen.yaml``: loaded into NamedTuples (immutable records).
 
 The rules live in one place, ``schema/bakegen.schema.json``: a policy is validated against it
 (``schema_check.check_policy``: every key known, every type checked, "did you mean" for near
@@ -8,9 +8,8 @@ unchanged ``check``/``render`` never loads the policy at all (``freshness.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bakegen.errors import Location
 
@@ -22,16 +21,14 @@ DEFAULT_POLICY_FILE = "bakegen.yaml"
 DEFAULT_RUNNERS = (("linux/amd64", "ubuntu-24.04"), ("linux/arm64", "ubuntu-24.04-arm"))
 
 
-@dataclass(frozen=True)
-class LocalCache:
+class LocalCache(NamedTuple):
     """cache.local: a local cache directory for builds outside CI, and when it is used."""
 
     dir: str = ".cache/buildx"
     enabled: str = "env:USE_DOCKER_CACHE"
 
 
-@dataclass(frozen=True)
-class CachePolicy:
+class CachePolicy(NamedTuple):
     """The policy's ``cache:`` section (defaults: the GitHub Actions cache, one scope per service)."""
 
     backend: str = "gha"
@@ -48,8 +45,7 @@ class CachePolicy:
     local: LocalCache | None = None
 
 
-@dataclass(frozen=True)
-class ServicePolicy:
+class ServicePolicy(NamedTuple):
     """One entry of the policy's ``services:`` section."""
 
     skip: bool = False
@@ -59,8 +55,7 @@ class ServicePolicy:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """A policy file, validated and typed (defaults where it is silent)."""
 
     path: Path
@@ -76,7 +71,7 @@ class Policy:
     load: bool = True
     tags: tuple[str, ...] | None = None
     variables: tuple[tuple[str, str], ...] = ()
-    cache: CachePolicy = field(default_factory=CachePolicy)
+    cache: CachePolicy = CachePolicy()
     services: tuple[tuple[str, ServicePolicy], ...] = ()
     runners: tuple[tuple[str, str], ...] = DEFAULT_RUNNERS  # fan-out: platform → runner label
     locations: YamlMap | None = None  # the mapping the policy came from: where each value was written

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from bakegen.errors import Location, UserError
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
+    """A finding at a location (compared, hashed and ordered by its fields, in this order)."""
+
     location: Location
     severity: str  # "error" | "warning"
     message: str

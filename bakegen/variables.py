@@ -8,7 +8,6 @@ so the compiled file declares exactly those (with env-file defaults and ``${V:?â
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bakegen import hcl
@@ -20,14 +19,16 @@ if TYPE_CHECKING:
     from bakegen.interpolation import Alias, SubstitutionMemo
 
 
-@dataclass
 class Variables:
     """The bake variables a compiled file declares, and their defaults."""
 
-    defaults: dict[str, VariableDefault] = field(default_factory=dict)  # compose / env-file variables
-    policy: dict[str, str] = field(default_factory=dict)
-    validations: dict[str, list[dict[str, str]]] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
+    __slots__ = ("defaults", "policy", "used", "validations")
+
+    def __init__(self, defaults: dict[str, VariableDefault], policy: dict[str, str]) -> None:
+        self.defaults = defaults  # compose / env-file variables
+        self.policy = policy
+        self.validations: dict[str, list[dict[str, str]]] = {}
+        self.used: set[str] = set()
 
     def nullable(self, name: str) -> bool:
         default = self.defaults.get(name)

@@ -9,8 +9,7 @@ check the target is in the file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bakegen.compose.model import ComposeProject, ServiceSpec
 from bakegen.errors import Location, UserError
@@ -22,8 +21,7 @@ from bakegen.yamlio import YamlMap, location_of, location_or_whole
 _LIST_KEYS = {"tags", "cache-from", "cache-to", "platforms", "output", "secret", "ssh", "no-cache-filter"}
 
 
-@dataclass(frozen=True)
-class TargetReference:
+class TargetReference(NamedTuple):
     """A context ``target:<target>`` of ``referrer``'s target, on ``service``'s target."""
 
     target: str

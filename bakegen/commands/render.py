@@ -21,7 +21,7 @@ def run(config: str, mode: str) -> int:
         policy = load_policy(policy_path, display_path(policy_path))
         result = build(policy)
     warned = any(problem.severity == "warning" and problem.rule not in MACHINE_RULES for problem in result.problems)
-    sealed = seal([(str(output.path), output.content) for output in result.outputs], log.entries, str(policy.root), warned)
+    sealed = seal([(str(output.path), output.content) for output in result.outputs], log.found, str(policy.root), warned)
     outputs = [Output(output.path, output.display, content) for output, content in zip(result.outputs, sealed)]
     if mode == "write":
         # Every output is checked before any is written: a bad second output must not leave

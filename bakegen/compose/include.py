@@ -42,9 +42,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bakegen import inputs
 from bakegen.compose.model import IncludeEnv, PathValue, join_path
@@ -62,8 +61,7 @@ _RESOURCES = ("services", "volumes", "networks", "secrets", "configs", "models")
 Static = Callable[[str, Location, str], str]
 
 
-@dataclass(frozen=True)
-class Include:
+class Include(NamedTuple):
     """One ``include`` entry, read."""
 
     paths: list[Path]  # the included files, merged in order as one sub-project

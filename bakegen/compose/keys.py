@@ -9,9 +9,8 @@ bake cannot express has ``bake=None`` and a ``note`` that ``lint`` reports as a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Shape = Literal[
     "string",  # a string
@@ -53,8 +52,7 @@ Merge = Literal[
 ]
 
 
-@dataclass(frozen=True)
-class BuildKey:
+class BuildKey(NamedTuple):
     """What bakegen does with one compose build key."""
 
     shape: Shape

@@ -4,11 +4,14 @@ After loading, the model is typed and frozen: ``ServiceSpec.build`` is a ``Build
 one field per compose build key (``keys.BUILD_KEYS``), each value with where it was written
 (``At``). ``ServiceSpec.data`` keeps the merged service mapping as written, for the checks
 that read every string of a service (``${V:?…}`` anywhere fails compose).
+
+Records are NamedTuples, or plain classes with ``__slots__`` where equality leaves out a
+field: no module a render imports uses dataclasses, whose import (inspect, ast, dis,
+tokenize) and class definitions cost ~10 ms of every render (tests/test_import_cost.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
@@ -61,9 +64,9 @@ class At(Generic[T]):
         return f"At(value={self.value!r}, location={self.location!r})"
 
 
-@dataclass(frozen=True, eq=False)
 class PathValue:
-    """A path compose resolves against a directory, kept as written (``${…}`` included).
+    """A path compose resolves against a directory, kept as written (``${…}`` included);
+    treat it as immutable (it is hashed).
 
     ``base_dir`` is the absolute directory compose resolves ``raw`` against: the project
     directory for ``-f`` files, the other file's directory for a service extended from
@@ -71,9 +74,15 @@ class PathValue:
     when they name the same path, as compose compares resolved paths.
     """
 
-    base_dir: Path
-    raw: str
-    location: Location = field(compare=False)
+    __slots__ = ("base_dir", "location", "raw")
+
+    def __init__(self, base_dir: Path, raw: str, location: Location) -> None:
+        self.base_dir = base_dir
+        self.raw = raw
+        self.location = location
+
+    def __repr__(self) -> str:
+        return f"PathValue(base_dir={self.base_dir!r}, raw={self.raw!r}, location={self.location!r})"
 
     def __str__(self) -> str:
         return self.raw
@@ -106,22 +115,36 @@ def join_path(base: Path, raw: str) -> Path:
     return Path(_clean(Path(base) / expanded))
 
 
-@dataclass(frozen=True)
 class IncludeEnv:
-    """The variables an ``include`` fixes for the files it loads (see ``include``).
+    """The variables an ``include`` fixes for the files it loads (see ``include``); treat it
+    as immutable (it is hashed).
 
     ``entries``: the ``dotenv.EnvEntry`` of its env files (``env_file``, else the included
     project directory's ``.env``), in order.  ``parent``: the including file's own
     ``IncludeEnv`` (None at the top): its values win over these, as the environment does.
+    Two are equal when they fix the same variables, wherever they are written.
     """
 
-    entries: tuple[EnvEntry, ...]
-    parent: IncludeEnv | None
-    location: Location = field(compare=False)  # the include entry
+    __slots__ = ("entries", "location", "parent")
+
+    def __init__(self, entries: tuple[EnvEntry, ...], parent: IncludeEnv | None, location: Location) -> None:
+        self.entries = entries
+        self.parent = parent
+        self.location = location  # the include entry
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IncludeEnv):
+            return NotImplemented
+        return (self.entries, self.parent) == (other.entries, other.parent)
+
+    def __hash__(self) -> int:
+        return hash((self.entries, self.parent))
+
+    def __repr__(self) -> str:
+        return f"IncludeEnv(entries={self.entries!r}, parent={self.parent!r}, location={self.location!r})"
 
 
-@dataclass(frozen=True)
-class SecretUse:
+class SecretUse(NamedTuple):
     """An entry of ``build.secrets``: the top-level secret ``source``, mounted as ``target``."""
 
     source: str
@@ -129,8 +152,7 @@ class SecretUse:
     location: Location
 
 
-@dataclass(frozen=True)
-class SecretDefinition:
+class SecretDefinition(NamedTuple):
     """A top-level ``secrets:`` entry (a build reads ``file`` or ``environment``)."""
 
     name: str
@@ -143,9 +165,7 @@ class BuildSpec(NamedTuple):
     """A service's merged ``build:`` section, one field per compose build key (see ``keys``).
 
     List spellings are gone (normalize made them mappings); strings are as written, ``${…}``
-    included; local paths are ``PathValue``s. A NamedTuple, immutable like the dataclasses
-    here: one is built per service, and a frozen dataclass of 26 fields takes 2 us to build
-    and 1 ms to define (measured: -2 ms per render at 1000 services).
+    included; local paths are ``PathValue``s.
     """
 
     location: Location  # where the build section is written
@@ -176,8 +196,7 @@ class BuildSpec(NamedTuple):
     unsupported: tuple[tuple[str, Location], ...] = ()  # keys bake cannot express, at their key
 
 
-@dataclass(frozen=True)
-class ServiceSpec:
+class ServiceSpec(NamedTuple):
     """A merged compose service, its build section typed."""
 
     name: str
@@ -189,8 +208,7 @@ class ServiceSpec:
     platform: At[str] | None = None  # the service's `platform:`, which compose also builds for
 
 
-@dataclass(frozen=True)
-class ComposeProject:
+class ComposeProject(NamedTuple):
     """The merged compose project: its services typed, the whole model kept."""
 
     name: str | None  # the raw top-level `name:` (not interpolated), None when absent
@@ -202,9 +220,9 @@ class ComposeProject:
     model: YamlMap  # the whole merged model (services, secrets, networks, x-* …)
     # Compose files loaded by an include with env files (display path, as in Location.path):
     # their values are interpolated with that include's variables.
-    include_envs: dict[str, IncludeEnv] = field(default_factory=dict)
+    include_envs: dict[str, IncludeEnv]
     # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
-    static_include_uses: dict[str, Location] = field(default_factory=dict)
+    static_include_uses: dict[str, Location]
 
     def build_services(self) -> list[str]:
         """The services that have a ``build`` section, sorted: the ones bake can build."""

@@ -77,11 +77,7 @@ class BuildKeyMapper:
                     "relative to where bake runs; start it with a literal path (e.g. ./${DIR})",
                     location,
                 )
-            if os.path.isabs(raw_text):
-                target["context"] = text
-                return
-            prefix = self._relative(raw.base_dir)
-            target["context"] = text if prefix == "." else f"{prefix}/{text}"
+            target["context"] = self._interpolated_path(raw_text, raw.base_dir, location, "a build context")
             return
         if os.path.isabs(raw_text):
             # Kept as written: rebased onto this checkout, it would name a directory of this
@@ -94,6 +90,28 @@ class BuildKeyMapper:
     def _output_root(self) -> str:
         # Once per compile: resolve() makes a syscall per path component, and every target needs it.
         return os.path.normpath(self.output_dir.resolve())
+
+    def _interpolated_path(self, raw: str, base_dir: Path, location: Location, what: str) -> str:
+        """A local path read from a variable (``./ctx-${V}``) as bake needs it.
+
+        compose resolves it, once interpolated, against the directory of the file that writes
+        it (an extended or included file elsewhere); bake reads it from where bake runs, the
+        output's directory: the literal prefix is rebased onto that (one rule for the build
+        context, ssh key paths and additional contexts).
+        """
+        text = self.interpolator.template(raw, location)
+        if os.path.isabs(raw):
+            return text
+        prefix = self._relative(base_dir)
+        if prefix == ".":
+            return text
+        if raw.startswith("$"):
+            raise UserError(
+                f"{what} that starts with a variable cannot be compiled here: bake paths are "
+                "relative to where bake runs; start it with a literal path (e.g. ./${DIR})",
+                location,
+            )
+        return f"{prefix}/{text}"
 
     def _relative(self, path: str | os.PathLike[str]) -> str:
         """A path as bake needs it: relative to the bake file's directory, POSIX separators."""
@@ -321,15 +339,7 @@ class BuildKeyMapper:
             if raw.startswith("~") or os.path.isabs(raw):
                 text = self.interpolator.template(raw, location)
             elif "$" in raw:
-                text = self.interpolator.template(raw, location)
-                prefix = self._relative(value.base_dir)
-                if prefix != "." and raw.startswith("$"):
-                    raise UserError(
-                        "an ssh key path that starts with a variable cannot be compiled here: bake paths are "
-                        "relative to where bake runs; start it with a literal path (e.g. ./${DIR})",
-                        location,
-                    )
-                text = text if prefix == "." else f"{prefix}/{text}"
+                text = self._interpolated_path(raw, value.base_dir, location, "an ssh key path")
             else:
                 text = hcl.escape_template_literal(self._relative(value.base_dir / raw))
             entries.append(name if not text else f"{name}={text}")
@@ -352,9 +362,12 @@ class BuildKeyMapper:
                 # shows it absolute); bake would read it as a target, so it is written `./…`.
                 relative = self._relative(value.base_dir / raw)
                 contexts[name] = hcl.escape_template_literal(relative if "/" in relative.split(":")[0] else "./" + relative)
-            elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0] or "$" in raw:
-                # remote (normalize left it as written), `target:…`/`docker-image:…`, or interpolated
+            elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0].split("$", 1)[0]:
+                # remote (normalize left it as written), `target:…`/`docker-image:…` (a `:`
+                # before any `${…}`, whose `:-` does not count)
                 contexts[name] = self.interpolator.template(raw, location)
+            elif "$" in raw:
+                contexts[name] = self._interpolated_path(raw, value.base_dir, location, "an additional context")
             else:
                 contexts[name] = hcl.escape_template_literal(self._relative(value.base_dir / raw))
         target["contexts"] = contexts

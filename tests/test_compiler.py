@@ -205,6 +205,35 @@ def test_ssh_key_paths_are_relative_to_their_file_and_rebased_for_bake(tmp_path:
     )
 
 
+def test_additional_context_paths_read_from_variables_are_rebased(tmp_path: Path) -> None:
+    # As ssh key paths: compose resolves `./extra-${V}` once interpolated against the directory
+    # of the file that writes it (here an extended file in sub/). Found by the differential
+    # fuzzer: bakegen emitted it as written, relative to the bake file (tests/corpus/
+    # contexts_other_directory checks the values against compose).
+    compose = """\
+        name: p
+        services:
+          web:
+            extends: {file: sub/base.yaml, service: base}
+        """
+    base = (
+        "services:\n  base:\n    build:\n      context: .\n      additional_contexts:\n"
+        "        extra: ./extra-${V:-d}\n        img: docker-image://alpine:${V:-3}\n        lead: ${V:-x}\n"
+    )
+    with pytest.raises(UserError) as raised:
+        compile_compose(tmp_path, compose, files={"sub/base.yaml": base})
+    assert str(raised.value) == (
+        "sub/base.yaml:8:15: error: an additional context that starts with a variable cannot be compiled here: "
+        "bake paths are relative to where bake runs; start it with a literal path (e.g. ./${DIR})"
+    )
+    bake = compile_compose(tmp_path, compose, files={"sub/base.yaml": base.replace("${V:-x}", "./${V:-x}")})
+    assert bake["target"]["web"]["contexts"] == {
+        "extra": 'sub/./extra-${V != null && V != "" ? V : "d"}',
+        "img": 'docker-image://alpine:${V != null && V != "" ? V : "3"}',
+        "lead": 'sub/./${V != null && V != "" ? V : "x"}',
+    }
+
+
 def test_variables_declared_with_null_default_and_required_validation(tmp_path: Path) -> None:
     compose = "name: p\nservices:\n  web:\n    image: 'r/web:${TAG:?set TAG}'\n    build: .\n"
     bake = compile_compose(tmp_path, compose)

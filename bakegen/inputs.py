@@ -57,7 +57,7 @@ def recording() -> Iterator[InputLog]:
 
 
 def read_bytes(path: Path) -> bytes:
-    """``path.read_bytes()``, recorded with the digest of what was read."""
+    """``path.read_bytes()``, recorded with the bytes read (the header has their digest)."""
     data = path.read_bytes()
     log = _LOG.get()
     if log is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -77,12 +78,10 @@ def write_all(outputs: list[tuple[Path, bytes, str]]) -> list[str]:
 
 def _stage(target: Path, content: bytes, display: str) -> str:
     """A temp file in the target's directory holding ``content``, flushed to disk."""
-    import tempfile  # here, not at the top: `check` never writes (tempfile imports random, shutil…)
-
     fd = -1
     temp_name = ""
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, temp_name = _create_temp(target)
         with os.fdopen(fd, "wb") as handle:
             fd = -1
             handle.write(content)
@@ -96,6 +95,26 @@ def _stage(target: Path, content: bytes, display: str) -> str:
         if temp_name:
             _unlink_quietly(temp_name)
         raise UserError(f"cannot write {display}: {error.strerror or error}") from None
+
+
+# tempfile.mkstemp's flags: a new file (never an existing one, nor a symlink's target), not
+# inherited by child processes, binary on Windows; created with mode 0600, as mkstemp does.
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new file ``.<name>.<random>.tmp`` next to ``target``, open for writing: (fd, path).
+
+    What tempfile.mkstemp does, without importing tempfile (random, shutil, bz2, lzma…:
+    ~2.3 ms of every render that writes).
+    """
+    for _ in range(100):  # 48 random bits: a name already taken is unlikely even once
+        name = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
 
 
 def _restore(done: list[tuple[Path, str, str, bytes | None]]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
@@ -63,8 +62,8 @@ def _assert_untouched(project: Path, before: dict[str, bytes], capsys: pytest.Ca
     assert _snapshot(project) == before  # outputs intact, and no temp file left behind
 
 
-# os and tempfile are patched module-wide (bakegen.output uses them by attribute), only for
-# the duration of one in-process run.
+# os is patched module-wide (bakegen.output uses it by attribute), only for the duration of
+# one in-process run.
 def test_replace_fails(project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     before = _snapshot(project)
     capsys.readouterr()
@@ -144,7 +143,7 @@ def test_temp_file_cannot_be_created(
 ) -> None:
     before = _snapshot(project)
     capsys.readouterr()
-    monkeypatch.setattr(tempfile, "mkstemp", _failing(tempfile.mkstemp))
+    monkeypatch.setattr(os, "open", _failing(os.open))
     assert main(["render"]) == 2
     _assert_untouched(project, before, capsys, "docker-bake.json")
 
@@ -158,10 +157,10 @@ def test_directory_refuses_the_temp_file(
     capsys.readouterr()
     refused = PermissionError(errno.EACCES, os.strerror(errno.EACCES))
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+    def open_refused(*args: Any, **kwargs: Any) -> int:
         raise refused
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(os, "open", open_refused)
     assert main(["render"]) == 2
     captured = capsys.readouterr()
     assert captured.err == "bakegen: error: cannot write docker-bake.json: Permission denied\n"
@@ -182,6 +181,20 @@ def test_write_atomic_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert output.write_atomic(target, b"new\n", "out.json") is True
     assert output.write_atomic(target, b"new\n", "out.json") is False
     assert target.read_bytes() == b"new\n"
+
+
+def test_a_temp_name_already_taken_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temp file is always a new file (O_EXCL): a name taken (by a crashed run's temp file,
+    or a symlink) is left alone and the next random name is used."""
+    target = tmp_path / "out.json"
+    taken = tmp_path / f".out.json.{'00' * 6}.tmp"
+    taken.write_bytes(b"someone else's\n")
+    names = iter([b"\0" * 6, b"\1" * 6])
+    monkeypatch.setattr(os, "urandom", lambda size: next(names))
+    assert output.write_atomic(target, b"new\n", "out.json") is True
+    assert sorted(path.name for path in tmp_path.iterdir()) == [taken.name, "out.json"]
+    assert taken.read_bytes() == b"someone else's\n" and target.read_bytes() == b"new\n"
+    assert next(names, None) is None  # both names were tried
 
 
 def test_internal_error_is_one_line_exit_3(

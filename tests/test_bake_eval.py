@@ -91,3 +91,48 @@ def test_variable_cycle_names_a_variable() -> None:
 
 def test_printed_args_are_reescaped() -> None:
     assert _arg("${V}", {"V": "${X}%{y}"}, {"V": ""}) == "$${X}%%{y}"
+
+
+# go-csvvalue's Fields, as buildx reads cache/output/secret entries: one line, a newline
+# inside a field is text, Go's csv errors (byte columns).
+CSV_FIELDS = [
+    ("type=registry,ref=a", ["type=registry", "ref=a"]),
+    ('"a,b",c', ["a,b", "c"]),
+    ('"a""b",c', ['a"b', "c"]),
+    ("ref=line1\nline2", ["ref=line1\nline2"]),
+    ("a,b\n", ["a", "b"]),
+    ("a,b\r\n", ["a", "b"]),
+    ('"",', ["", ""]),
+    ('a"b', 'parse error on line 1, column 2: bare " in non-quoted-field'),
+    ('"ab', 'parse error on line 1, column 2: extraneous or missing " in quoted-field'),
+    ('"a"b', 'parse error on line 1, column 3: extraneous or missing " in quoted-field'),
+    ('é,"x', 'parse error on line 1, column 5: extraneous or missing " in quoted-field'),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CSV_FIELDS)
+def test_csv_fields_are_go_csvvalue_s(text: str, expected: list[str] | str) -> None:
+    from bakegen.bake.goparse import GoParseError, csv_fields
+
+    if isinstance(expected, str):
+        with pytest.raises(GoParseError) as raised:
+            csv_fields(text)
+        assert str(raised.value) == expected
+    else:
+        assert csv_fields(text) == expected
+
+
+def test_cache_entry_with_a_newline_or_a_bad_quote() -> None:
+    # Found by the differential fuzzer: a compose `cache_to: ["line1\nline2"]` made `bakegen
+    # explain` stop with an internal error (Python's csv module refuses the newline).
+    document = {"target": {"t": {"cache-to": ["type=registry,ref=a\nb"], "cache-from": ["x\ny"]}}}
+    printed = evaluate([("docker-bake.json", json.dumps(document))], {}, ["t"])
+    assert printed["target"]["t"]["cache-to"] == [{"type": "registry", "ref": "a\nb"}]
+    assert printed["target"]["t"]["cache-from"] == [{"type": "registry", "ref": "x\ny"}]
+    document = {"target": {"t": {"cache-from": ['type=registry,ref="a']}}}
+    with pytest.raises(BakeError) as raised:
+        evaluate([("docker-bake.json", json.dumps(document))], {}, ["t"])
+    assert str(raised.value) == (
+        'docker-bake.json:1,33-34: Unsuitable value type; Unsuitable value: parse error on line 1, column 19: '
+        'bare " in non-quoted-field'
+    )

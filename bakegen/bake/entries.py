@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .goparse import csv_fields
+from .goparse import GoParseError, csv_fields
 from .values import UNKNOWN, ConversionError, Value, to_string, type_name
 
 Entry = dict[str, Any]
@@ -16,16 +16,23 @@ class EntryError(Exception):
     pass
 
 
+def _fields(text: str) -> list[str]:
+    try:
+        return csv_fields(text)
+    except GoParseError as error:
+        raise EntryError(str(error)) from None
+
+
 def parse_cache_text(text: str) -> list[Entry]:
     if text == "":
         return []
     if "=" not in text:
-        return [_cache_entry_text(field) for field in csv_fields(text)]
+        return [_cache_entry_text(field) for field in _fields(text)]
     return [_cache_entry_text(text)]
 
 
 def _cache_entry_text(text: str) -> Entry:
-    fields = csv_fields(text)
+    fields = _fields(text)
     if len(fields) == 1 and "=" not in fields[0]:
         return {"type": "registry", "attrs": {"ref": fields[0]}}
     entry_type = ""
@@ -88,7 +95,7 @@ def cache_entries(value: Value) -> list[Entry]:
 
 
 def parse_output_text(text: str) -> Entry:
-    fields = csv_fields(text)
+    fields = _fields(text)
     entry: Entry = {"type": "", "attrs": {}, "dest": ""}
     if len(fields) == 1 and fields[0] == text and not text.startswith("type="):
         return {"type": "local" if text != "-" else "tar", "attrs": {}, "dest": text}
@@ -127,7 +134,7 @@ def output_entries(value: Value) -> list[Entry]:
 def parse_secret_text(text: str) -> Entry:
     secret = {"id": "", "src": "", "env": ""}
     kind = ""
-    for field in csv_fields(text):
+    for field in _fields(text):
         key, sep, value = field.partition("=")
         key = key.lower()
         if not sep:

@@ -35,7 +35,7 @@ from bakegen.interpolation import Alias
 from bakegen.naming import normalize_project_name, target_name
 from bakegen.policy import Policy, ServicePolicy
 from bakegen.variables import Interpolator, Variables, may_be_empty
-from bakegen.yamlio import location_of, location_or_whole
+from bakegen.yamlio import YamlMap, location_of, location_or_whole
 
 __all__ = ["PROJECT_ENV_VARIABLE", "PROJECT_VARIABLE", "Compiler", "VariableDefault", "compile_bake", "first_location", "templates_in", "texts_in"]
 
@@ -185,32 +185,36 @@ class Compiler:
                 )
 
     def _scan_required_variables(self) -> None:
-        """compose fails on ``${V:?…}`` anywhere in the model, not only in build sections.
+        """compose fails on ``${V:?…}`` anywhere in a file it reads, not only in build sections.
 
-        So every ``?`` check in every service becomes a bake validation, and every invalid
+        compose interpolates each document whole before merging: a check in a value that a
+        later file replaces, or outside ``services`` (``networks``, ``x-…``), fails too. So
+        every ``?`` check in every document becomes a bake validation, and every invalid
         template anywhere is an error, as it is for compose.
         """
         from bakegen.interpolation import valid_syntax
 
-        # The same text checks the same way (and its validations are added once): each text is
-        # handled only the first time. It is located only when its location can matter (an
-        # error, a `?` check, a file an include reads with env files): measured −20 ms at 1000
-        # services, where nearly every text is valid and most are repeated.
-        checked: set[str] = set()
-        scoped = bool(self.project.include_envs)
         for spec in self.project.services.values():
             if spec.build is None:
                 self._require_image(spec)
-            for value in texts_in(spec.data, skip=checked):
+        # The same text checks the same way (and its validations are added once): each text is
+        # handled only the first time. It is located only when its location can matter (an
+        # error, a `?` check, a file an include reads with env files): measured −20 ms at 1000
+        # services, where nearly every text is valid and most are repeated. A text is looked
+        # for in its service (or top-level section) only, not the whole document.
+        checked: set[str] = set()
+        scoped = bool(self.project.include_envs)
+        for part, where in _document_parts(self.project.documents):
+            for value in texts_in(part, skip=checked):
                 checked.add(value)
                 if "?" in value or scoped:
-                    location = first_location(spec.data, spec.location, value)
+                    location = first_location(part, where, value)
                     if "?" in value:
                         self.interpolator.template(value, location)
                     else:
                         self.interpolator.check_syntax(value, location)
                 elif not valid_syntax(value):
-                    self.interpolator.check_syntax(value, first_location(spec.data, spec.location, value))
+                    self.interpolator.check_syntax(value, first_location(part, where, value))
 
     # -- one target -------------------------------------------------------------------------
     def compile_target(self, name: str) -> dict[str, Any]:
@@ -412,6 +416,17 @@ def compile_bake(
     bake = Compiler(project, policy, env_defaults or {}).compile()
     refuse_carried_credentials(project, policy.allow_credentials, env_defaults or {}, bake)
     return bake
+
+
+def _document_parts(documents: list[YamlMap]) -> Iterator[tuple[object, Location | None]]:
+    """Each service, and each other top-level entry, of every document, with its location."""
+    for document in documents:
+        for key, value in document.items():
+            if key == "services" and isinstance(value, YamlMap):
+                for name, service in value.items():
+                    yield service, value.value_location(name)
+            else:
+                yield value, document.value_location(key)
 
 
 def texts_in(value: object, *, skip: Container[str] = ()) -> Iterator[str]:

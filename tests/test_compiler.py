@@ -234,6 +234,40 @@ def test_additional_context_paths_read_from_variables_are_rebased(tmp_path: Path
     }
 
 
+def test_required_checks_in_every_document_read(tmp_path: Path) -> None:
+    # compose interpolates every file it reads whole, before merging (found by the
+    # differential fuzzer: a `${TAG?}` arg replaced by an override file passed in bakegen).
+    compose = """\
+        name: p
+        include: [inc/compose.yaml]
+        services:
+          web:
+            extends: {file: base.yaml, service: base}
+            build:
+              args: {A: "${REPLACED:?replaced}"}
+        networks:
+          n: {name: "${NET:?net}"}
+        x-meta: "${META?}"
+        """
+    files = {
+        "override.yaml": "services:\n  web:\n    build:\n      args: {A: x}\n",
+        "base.yaml": "services:\n  base:\n    build: .\n  unused:\n    image: 'u:${UNUSED:?unused}'\n",
+        "inc/compose.yaml": "services:\n  inc:\n    image: i\nvolumes:\n  v: {name: '${VOL:?vol}'}\n",
+    }
+    policy = POLICY.replace("[compose.yaml]", "[compose.yaml, override.yaml]")
+    bake = compile_compose(tmp_path, compose, policy, files=files)
+    assert bake["target"]["web"]["args"] == {"A": "x"}
+    own = ("BAKEGEN_PROJECT", "COMPOSE_PROJECT_NAME")  # the project name's (no `name:` override)
+    validations = {name: entry.get("validation") for name, entry in bake["variable"].items() if name not in own}
+    assert validations == {
+        "REPLACED": [{"condition": '${REPLACED != null && REPLACED != ""}', "error_message": "required variable REPLACED is missing a value: replaced"}],
+        "NET": [{"condition": '${NET != null && NET != ""}', "error_message": "required variable NET is missing a value: net"}],
+        "META": [{"condition": "${META != null}", "error_message": "required variable META is missing a value"}],
+        "UNUSED": [{"condition": '${UNUSED != null && UNUSED != ""}', "error_message": "required variable UNUSED is missing a value: unused"}],
+        "VOL": [{"condition": '${VOL != null && VOL != ""}', "error_message": "required variable VOL is missing a value: vol"}],
+    }
+
+
 def test_variables_declared_with_null_default_and_required_validation(tmp_path: Path) -> None:
     compose = "name: p\nservices:\n  web:\n    image: 'r/web:${TAG:?set TAG}'\n    build: .\n"
     bake = compile_compose(tmp_path, compose)

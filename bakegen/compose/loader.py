@@ -138,6 +138,9 @@ class _ProjectLoader:
         self.file_envs: dict[str, IncludeEnv | None] = {}  # display path → its include environment
         self.static_uses: dict[str, Location] = {}  # include variables used in structural strings
         self._scope_values: dict[IncludeEnv, dict[str, str]] = {}
+        # Every document read (compose files, included and extended ones), as written:
+        # compose interpolates each whole before merging (see ComposeProject.documents).
+        self.documents: list[YamlMap] = []
 
     def claim(self, display: str, at: Location | None) -> None:
         """Record the include environment ``display`` is read with; two differing ones: error."""
@@ -169,7 +172,9 @@ class _ProjectLoader:
         tagged = b"!" in data
         loaded, unusual = load_compose_documents(data, display)
         normalizer = Normalizer(base_dir, tagged=tagged, check_keys=unusual)
-        return [normalizer.document(doc, display) for doc in loaded], tagged
+        documents = [normalizer.document(doc, display) for doc in loaded]
+        self.documents.extend(documents)
+        return documents, tagged
 
     def load_files(
         self,
@@ -349,6 +354,7 @@ def _project(model: YamlMap, directory: Path, loader: _ProjectLoader) -> Compose
         model=model,
         include_envs={path: env for path, env in loader.file_envs.items() if env is not None},
         static_include_uses=dict(loader.static_uses),
+        documents=loader.documents,
     )
 
 

@@ -223,6 +223,11 @@ class ComposeProject(NamedTuple):
     include_envs: dict[str, IncludeEnv]
     # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
     static_include_uses: dict[str, Location]
+    # Every document read, in order (-f files, then included and extended ones as reached):
+    # compose interpolates each one whole before merging, so a `${V:?…}` in a value a later
+    # file replaces, or outside `services`, still fails. ``extends`` replaces a service
+    # here by its merged self (which keeps every text the service wrote).
+    documents: list[YamlMap]
 
     def build_services(self) -> list[str]:
         """The services that have a ``build`` section, sorted: the ones bake can build."""

@@ -314,17 +314,25 @@ def load_compose_documents(text: str | bytes, path: str) -> tuple[list[Any], boo
 def _load(text: str | bytes, path: str, schema: Schema) -> tuple[list[Any], _Builder]:
     text = _decode(text, path)
     _check_characters(text, path)
-    builder = _Builder(path, schema, text)
+    composer: _Composer | None = None
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Composer))
+        # yaml.compose_all, keeping the composer: the builder shares its resolver's cache.
+        composer = _Composer(text)
+        nodes = []
+        while composer.check_node():
+            nodes.append(composer.get_node())
     except yaml.MarkedYAMLError as error:
         raise _syntax_error(error, path) from None
     except yaml.YAMLError as error:  # reader errors carry no mark
         raise UserError(f"invalid YAML: {_first_line(str(error))}", Location(path)) from None
     except RecursionError:  # only the pure-Python composer recurses (libyaml stops at 1000)
         raise UserError("YAML nesting is too deep", Location(path)) from None
+    finally:
+        if composer is not None:
+            composer.dispose()
     if schema == "compose" and "%YAML" in text:
         _check_compose_yaml_version(text, path)
+    builder = _Builder(path, schema, text, composer.resolve)
     return [builder.build(node) for node in nodes if node is not None], builder
 
 
@@ -414,7 +422,7 @@ class _Builder:
     stream without aliases builds each node once: only its depth is guarded.
     """
 
-    def __init__(self, path: str, schema: Schema, text: str) -> None:
+    def __init__(self, path: str, schema: Schema, text: str, resolve: Callable[..., str]) -> None:
         self.path = path
         self.schema = schema
         self.text = text  # the stream, for the positions inside scalars (see string_location)
@@ -426,8 +434,9 @@ class _Builder:
         # instructions per load, about −6 ms, for the set of 42 000 ids).
         self.aliases = "*" in text
         self.constructor = yaml.constructor.SafeConstructor()
-        # PyYAML's stubs leave Resolver.resolve unannotated; this is its signature as used here.
-        self.resolve_tag: Callable[[type[Node], str, tuple[bool, bool]], str] = yaml.resolver.Resolver().resolve
+        # The composer's memoized Resolver.resolve, which has seen every plain scalar already
+        # (measured at 1000 services: −13M instructions, 6 000 resolutions fewer).
+        self.resolve_tag = resolve
         self.implicit_tags: dict[str, str] = {}  # plain scalar text → its implicit YAML tag
         # text of a plain scalar → (its tag, its value): compose files repeat their scalars,
         # and typing one takes several calls (measured at 1000 services: 35 000 scalars,

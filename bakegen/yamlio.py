@@ -6,7 +6,8 @@ PyYAML was built with it, then builds the Python values here, so that:
 * maps are ``YamlMap`` (a ``dict``) and sequences ``YamlList`` (a ``list``), each with
   ``.location`` and the 1-based ``Location`` of every key / value / item;
 * a duplicate key at any level is an error (compose rejects them; PyYAML silently keeps
-  the last one), merged ``<<`` keys excepted, as YAML defines;
+  the last one), a second ``<<`` in one mapping too (go-yaml refuses it; PyYAML merges
+  both: write ``<<: [*a, *b]``);
 * alias expansion is budgeted (``MAX_ALIAS_NODES``), recursive aliases and nesting deeper
   than ``MAX_DEPTH`` fail cleanly (libyaml itself stops at 1000 nesting levels);
 * compose's ``!reset`` and ``!override`` tags are kept on the parent container
@@ -609,8 +610,17 @@ class _Builder:
         result = YamlMap(self.where(node))
         keys, values, tags = result._keys, result._values, result._tags
         merges: list[Node] = []
+        first_merge: Node | None = None
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
+                if first_merge is not None:
+                    # go-yaml: `mapping key "<<" already defined at line N` (PyYAML merges both).
+                    mark = first_merge.start_mark
+                    raise UserError(
+                        f"duplicate key '<<' (first defined at line {mark.line + 1}, column {mark.column + 1})",
+                        self.where(key_node),
+                    )
+                first_merge = key_node
                 merges.extend(self.merge_sources(value_node))
                 continue
             if not isinstance(key_node, ScalarNode):

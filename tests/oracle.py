@@ -264,7 +264,10 @@ def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, A
         # compose walks a Go map: its order changes from run to run.
         result["ulimits"] = sorted(str(v) for v in target["ulimits"])
     if target.get("extra-hosts"):
-        result["extra-hosts"] = {str(k): str(v) for k, v in target["extra-hosts"].items()}
+        # buildx --print re-escapes `${`/`%{` in extra-hosts as in args (bake-cases README);
+        # compose prints them as they are.
+        hosts = target["extra-hosts"].items()
+        result["extra-hosts"] = {str(k): _unescape(str(v), printer) if printer == "buildx" else str(v) for k, v in hosts}
     if target.get("contexts"):
         result["contexts"] = {str(k): _path(str(v), base) for k, v in target["contexts"].items()}
     if target.get("secret"):
@@ -274,8 +277,12 @@ def normalize(target: Mapping[str, Any], base: str, printer: str) -> dict[str, A
     if target.get("ssh"):
         result["ssh"] = sorted(_ssh(entry, base) for entry in target["ssh"])
     for key in ("cache-from", "cache-to", "output"):
-        if target.get(key):
-            result[key] = [sorted(_csv(entry, bare_ref=key != "output").items()) for entry in target[key]]
+        # buildx drops "" entries and merges identical ones (BAKE-FACTS, bake-cases): compose's
+        # merged lists can hold both (`cache_from` in two files, `${V:+ref}` left empty).
+        entries = [sorted(_csv(entry, bare_ref=key != "output").items()) for entry in target.get(key) or [] if entry != ""]
+        unique = [entry for index, entry in enumerate(entries) if entry not in entries[:index]]
+        if unique:
+            result[key] = unique
     if target.get("attest"):
         # compose prints `type=provenance,mode=max`; buildx may print an object.
         result["attest"] = sorted(sorted(_csv(entry).items()) for entry in target["attest"])

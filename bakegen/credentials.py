@@ -19,13 +19,15 @@ from bakegen.errors import Location, UserError
 # Anywhere in the name (NPM_TOKEN, AUTHTOKEN, DB_PASSWORD, CLIENT_SECRET, PRIVATE_KEY_PEM);
 # as a whole word between `_`, `-` or `.` (BASIC_AUTH, AUTH_HEADER, but not AUTHOR); or the
 # last word (SSH_KEY, API_KEY, but not KEYCLOAK_URL).
-_ANYWHERE = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY", re.IGNORECASE)
+# (A pattern compiled, and cached by re, by the first env-file variable checked: compiling it
+# costs a render without env files ~0.05 ms.)
+_ANYWHERE = r"TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|PRIVATE|APIKEY"
 _WORDS = frozenset({"AUTH", "PASS", "PWD", "CREDS", "COOKIE"})
 _LAST_WORDS = frozenset({"KEY", "KEYS"})
 
 
 def looks_like_credential(name: str) -> bool:
-    if _ANYWHERE.search(name):
+    if re.search(_ANYWHERE, name, re.IGNORECASE):
         return True
     words = [word.upper() for word in re.split(r"[_.\-]+", name) if word]
     if name.upper() == "PWD":  # the shell's working directory, not a password

@@ -498,6 +498,8 @@ class _Builder:
             self.active.add(id(node))
         elif depth > MAX_DEPTH:
             self.check_entry(node, depth)
+        if node.tag.startswith("!") and node.tag not in _COMPOSE_TAGS:
+            raise UserError(f"unsupported YAML tag {node.tag}", self.where(node))
         if isinstance(node, MappingNode):
             result: Any = self.mapping(node, depth)
         else:
@@ -572,13 +574,6 @@ class _Builder:
             raise UserError(f"invalid value for {tag}: {_first_line(str(error))}", self.where(node)) from None
 
     # collections
-    def _container_tag(self, node: Node) -> str | None:
-        if node.tag in _COMPOSE_TAGS:
-            return node.tag
-        if node.tag.startswith("!"):
-            raise UserError(f"unsupported YAML tag {node.tag}", self.where(node))
-        return None
-
     def child(self, node: Node, depth: int) -> tuple[Any, Location, str | None]:
         """A value, where it was written, and the compose tag it carries; a ``!reset``
         value is not built."""
@@ -600,7 +595,6 @@ class _Builder:
     # The two loops below fill a new container's position tables directly: what put() and
     # add() would do, without their checks (nothing to replace in a new container).
     def sequence(self, node: SequenceNode, depth: int) -> YamlList:
-        self._container_tag(node)
         result = YamlList(self.where(node))
         items, tags = result._items, result._tags
         for item in node.value:
@@ -612,7 +606,6 @@ class _Builder:
         return result
 
     def mapping(self, node: MappingNode, depth: int) -> YamlMap:
-        self._container_tag(node)
         result = YamlMap(self.where(node))
         keys, values, tags = result._keys, result._values, result._tags
         merges: list[Node] = []

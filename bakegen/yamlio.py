@@ -440,6 +440,7 @@ class _Builder:
         # stream, no record of the nodes built is needed (measured at 1000 services: −58M
         # instructions per load, about −6 ms, for the set of 42 000 ids).
         self.aliases = "*" in text
+        self.shielded = False  # building the value of an `!override` (see child)
         self.constructor = yaml.constructor.SafeConstructor()
         # The composer's memoized Resolver.resolve, which has seen every plain scalar already
         # (measured at 1000 services: −13M instructions, 6 000 resolutions fewer).
@@ -576,10 +577,22 @@ class _Builder:
     # collections
     def child(self, node: Node, depth: int) -> tuple[Any, Location, str | None]:
         """A value, where it was written, and the compose tag it carries; a ``!reset``
-        value is not built."""
+        value is not built.
+
+        Below an ``!override`` no compose tag counts (``shielded``): compose-go's
+        ResetProcessor returns an ``!override`` node without visiting it, so a ``!reset``
+        inside keeps its value (`build: !override {entitlements: !reset [x]}` keeps `[x]`).
+        """
         tag = node.tag
-        if tag == "!reset":
+        if tag == "!reset" and not self.shielded:
             return None, self.where(node), tag
+        if tag == "!override" and not self.shielded and not isinstance(node, ScalarNode):
+            self.shielded = True
+            try:
+                value = self.build(node, depth + 1)
+            finally:
+                self.shielded = False
+            return value, value.location, tag
         if isinstance(node, ScalarNode):
             value = self.scalar_at(node, depth + 1)
             start = node.start_mark
@@ -590,7 +603,7 @@ class _Builder:
         else:
             value = self.build(node, depth + 1)
             where = value.location  # where(node), made once for the container and its entry
-        return value, where, tag if tag == "!override" else None
+        return value, where, tag if tag == "!override" and not self.shielded else None
 
     # The two loops below fill a new container's position tables directly: what put() and
     # add() would do, without their checks (nothing to replace in a new container).

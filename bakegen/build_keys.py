@@ -316,16 +316,22 @@ class BuildKeyMapper:
                     f"service '{spec.name}' refers to undefined secret '{use.source}'; define it under top-level secrets",
                     use.location,
                 )
+            escaped_id = hcl.escape_template_literal(secret_id)
             if definition.environment is not None:
-                variable = self.interpolator.literal(definition.environment, None, "a secret's environment name")
-                entries.append(f"id={secret_id},type=env,env={variable}")
+                variable = self.interpolator.literal(definition.environment, definition.location, "a secret's environment name")
+                entries.append(f"id={escaped_id},type=env,env={hcl.escape_template_literal(variable)}")
             elif definition.file is not None:
                 file_value = definition.file
-                raw_file = self.interpolator.literal(file_value.raw, None, "a secret's file")
-                entries.append(f"id={secret_id},type=file,src={self._relative(file_value.base_dir / raw_file)}")
+                raw = file_value.raw
+                if "$" in raw:
+                    # compose interpolates it, then resolves it against its file's directory.
+                    source = self._interpolated_path(raw, file_value.base_dir, file_value.location, "a secret's file")
+                else:
+                    source = hcl.escape_template_literal(self._relative(file_value.base_dir / raw))
+                entries.append(f"id={escaped_id},type=file,src={source}")
             else:
                 raise UserError(f"secret '{use.source}' has neither file nor environment", use.location)
-        target["secret"] = [hcl.escape_template_literal(entry) for entry in entries]
+        target["secret"] = entries
 
     def _map_ssh(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         entries = []

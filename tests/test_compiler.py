@@ -205,6 +205,30 @@ def test_ssh_key_paths_are_relative_to_their_file_and_rebased_for_bake(tmp_path:
     )
 
 
+def test_secret_file_from_a_variable_is_rebased_and_environment_name_must_be_known(tmp_path: Path) -> None:
+    # compose interpolates a secret's file, then resolves it against its file's directory
+    # (tests/corpus/secret_file_variable checks the values against compose); the name of an
+    # environment secret stays static (a build-time name would hide which variable is secret).
+    compose = """\
+        name: p
+        services:
+          web:
+            build: {context: ., secrets: [tok]}
+        secrets:
+          tok: {file: "./keys/${STAGE:-dev}.txt"}
+        """
+    policy = POLICY.replace("version: 1\n", "version: 1\noutput: {json: out/docker-bake.json}\n")
+    bake = compile_compose(tmp_path, compose, policy)
+    assert bake["target"]["web"]["secret"] == ['id=tok,type=file,src=.././keys/${STAGE != null && STAGE != "" ? STAGE : "dev"}.txt']
+    compose = compose.replace('{file: "./keys/${STAGE:-dev}.txt"}', "{environment: '${NAME}'}")
+    with pytest.raises(UserError) as raised:
+        compile_compose(tmp_path, compose, policy)
+    assert str(raised.value) == (
+        "compose.yaml:6:8: error: a secret's environment name depends on variable(s) NAME at build time, which bake "
+        "cannot express here; use a literal value, or set it in an env file listed in compose.env_files"
+    )
+
+
 def test_additional_context_paths_read_from_variables_are_rebased(tmp_path: Path) -> None:
     # As ssh key paths: compose resolves `./extra-${V}` once interpolated against the directory
     # of the file that writes it (here an extended file in sub/). Found by the differential

@@ -16,11 +16,10 @@ class Record:
     hashed): a subclass lists its fields in ``__slots__`` and assigns each once in its
     ``__init__``, as ``Final`` (``self.name: Final = name``), so mypy refuses a later assignment.
 
-    Not dataclasses nor NamedTuples: a render defines about 20 such classes, which cost more
-    to define as either than as plain classes: ~3 ms as NamedTuples (each eval()s its
-    ``__new__`` and compiles each annotation), ~6 ms as dataclasses (exec() of generated
-    methods), whose import also loads inspect, ast, dis, tokenize (~5 ms; see
-    tests/test_import_cost.py).
+    Not dataclasses nor NamedTuples: a render defines about 20 such classes, which cost
+    ~3 ms more to define as either (dataclasses exec() generated methods, and importing
+    dataclasses loads inspect, ast, dis, tokenize: ~5 ms more; a NamedTuple eval()s its
+    ``__new__`` and compiles each annotation) than as plain classes (tests/test_import_cost.py).
     """
 
     __slots__: tuple[str, ...] = ()

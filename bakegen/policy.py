@@ -151,8 +151,7 @@ class Policy(Record):
         self.compose_files: Final = compose_files
         self.project: Final = project
         self.env_files: Final = env_files
-        # Env-file variables whose values may be carried although they look secret.
-        self.allow_credentials: Final = allow_credentials
+        self.allow_credentials: Final = allow_credentials  # env-file variables whose values may be carried although they look secret
         self.output_json: Final = output_json
         self.output_hcl: Final = output_hcl
         self.include: Final = include

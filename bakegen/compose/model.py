@@ -244,7 +244,7 @@ class BuildSpec(Record):
         self.context: Final = context  # a local directory, or a remote context kept as written
         self.dockerfile: Final = dockerfile
         self.dockerfile_inline: Final = dockerfile_inline
-        self.args: Final = args  # a value None: a bare `- NAME`
+        self.args: Final = args  # None: a bare `- NAME`
         self.labels: Final = labels
         self.target: Final = target
         self.network: Final = network
@@ -286,8 +286,7 @@ class ServiceSpec(Record):
         self.name: Final = name
         self.data: Final = data  # the merged service mapping, values as written
         self.location: Final = location  # where the service's name is written (its key)
-        # The directory its build context resolves against (the project's by default).
-        self.base_dir: Final = base_dir
+        self.base_dir: Final = base_dir  # the directory its build context resolves against (the project's by default)
         self.build: Final = build
         self.image: Final = image
         self.platform: Final = platform  # the service's `platform:`, which compose also builds for

@@ -8,32 +8,20 @@ compose reads by itself that the policy does not list (``unlisted_dotenv``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from bakegen import inputs
 from bakegen.errors import Location, UserError
 from bakegen.files import display_path, read_file
 from bakegen.policy import Policy
-from bakegen.records import Record
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
-if TYPE_CHECKING:
-    from typing import Final
 
 
-class VariableDefault(Record):
+class VariableDefault(NamedTuple):
     """An env-file value as a bake variable default: template text and the variables it reads."""
 
-    __slots__ = ("origin", "references", "text")
-
-    def __init__(
-        self,
-        text: str | None,
-        references: frozenset[str] = frozenset(),
-        origin: Location | None = None,
-    ) -> None:
-        self.text: Final = text
-        self.references: Final = references
-        self.origin: Final = origin  # the env file line that sets it (the last one, as compose reads)
+    text: str | None
+    references: frozenset[str] = frozenset()
+    origin: Location | None = None  # the env file line that sets it (the last one, as compose reads)
 
 
 def load_env_defaults(policy: Policy) -> dict[str, VariableDefault]:

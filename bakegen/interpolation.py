@@ -27,13 +27,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from bakegen import hcl
-from bakegen.records import Record
-
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
-if TYPE_CHECKING:
-    from typing import Final
 
 __all__ = [
     "Alias",
@@ -65,33 +61,20 @@ _BRACE = re.compile("[{}]")
 
 
 # The parsed template: immutable values, compared and hashed by content (a Substitution is a
-# memo key).
-class Literal(Record):
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text: Final = text
+# memo key). NamedTuples, not frozen dataclasses: no module a render imports uses dataclasses,
+# whose import (inspect, ast, dis, tokenize) and class definitions cost ~10 ms of every render.
+class Literal(NamedTuple):
+    text: str
 
 
-class Substitution(Record):
-    __slots__ = ("argument", "name", "operator")
-
-    def __init__(
-        self,
-        name: str,
-        operator: str | None = None,
-        argument: Template | None = None,
-    ) -> None:
-        self.name: Final = name
-        self.operator: Final = operator  # None, ":-", "-", ":+", "+", ":?", "?"
-        self.argument: Final = argument  # set exactly when operator is set (may be empty)
+class Substitution(NamedTuple):
+    name: str
+    operator: str | None = None  # None, ":-", "-", ":+", "+", ":?", "?"
+    argument: Template | None = None  # set exactly when operator is set (may be empty)
 
 
-class Template(Record):
-    __slots__ = ("parts",)
-
-    def __init__(self, parts: tuple[Literal | Substitution, ...] = ()) -> None:
-        self.parts: Final = parts
+class Template(NamedTuple):
+    parts: tuple[Literal | Substitution, ...] = ()
 
     def variables(self) -> frozenset[str]:
         """Every variable the template may read, including inside arguments."""
@@ -351,7 +334,7 @@ def _evaluate_substitution(
 # ------------------------------------------------------------------ bake compilation
 
 
-class BakeTemplate(Record):
+class BakeTemplate(NamedTuple):
     """A compose template compiled for bake.
 
     ``text`` is the content of a bake (HCL) template string, before JSON escaping.
@@ -361,14 +344,11 @@ class BakeTemplate(Record):
     ``error_message`` is bake template text (already escaped) giving compose's message.
     """
 
-    __slots__ = ("text", "validations")
-
-    def __init__(self, text: str, validations: tuple[tuple[str, str, str], ...] = ()) -> None:
-        self.text: Final = text
-        self.validations: Final = validations
+    text: str
+    validations: tuple[tuple[str, str, str], ...] = ()
 
 
-class Alias(Record):
+class Alias(NamedTuple):
     """A variable compose always sets itself, to a value that is never empty.
 
     compose interpolates ``${COMPOSE_PROJECT_NAME}`` as the project's name, whatever the
@@ -376,11 +356,8 @@ class Alias(Record):
     text, or (``expression``) an HCL expression bake evaluates to it.
     """
 
-    __slots__ = ("expression", "value")
-
-    def __init__(self, value: str, expression: bool = False) -> None:
-        self.value: Final = value
-        self.expression: Final = expression
+    value: str
+    expression: bool = False
 
 
 # The pieces of a compiled template are plain slotted classes, never changed after creation:

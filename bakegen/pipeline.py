@@ -7,7 +7,7 @@ its own module, imported here lazily so a command pays only for what it uses.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from bakegen import inputs
 from bakegen.compose.model import ComposeProject
@@ -16,41 +16,24 @@ from bakegen.errors import UserError
 from bakegen.files import display_path
 from bakegen.policy import Policy
 from bakegen.problems import Problem
-from bakegen.records import Record
-
-if TYPE_CHECKING:
-    from typing import Final
 
 
-class Output(Record):
+class Output(NamedTuple):
     """A rendered output file: where it goes, how it is shown, its bytes."""
 
-    __slots__ = ("content", "display", "path")
-
-    def __init__(self, path: Path, display: str, content: bytes) -> None:
-        self.path: Final = path
-        self.display: Final = display
-        self.content: Final = content
+    path: Path
+    display: str
+    content: bytes
 
 
-class BuildResult(Record):
+class BuildResult(NamedTuple):
     """What ``build`` gives a command."""
 
-    __slots__ = ("bake", "outputs", "policy", "problems", "project")
-
-    def __init__(
-        self,
-        policy: Policy,
-        project: ComposeProject,
-        bake: dict[str, Any],
-        outputs: tuple[Output, ...],
-        problems: tuple[Problem, ...],
-    ) -> None:
-        self.policy: Final = policy
-        self.project: Final = project
-        self.bake: Final = bake
-        self.outputs: Final = outputs  # empty when not rendered
-        self.problems: Final = problems  # the lints' findings (empty when not linted)
+    policy: Policy
+    project: ComposeProject
+    bake: dict[str, Any]
+    outputs: tuple[Output, ...]  # empty when not rendered
+    problems: tuple[Problem, ...]  # the lints' findings (empty when not linted)
 
     @property
     def errors(self) -> list[Problem]:

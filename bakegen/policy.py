@@ -1,4 +1,4 @@
-"""The policy file, ``bakegen.yaml``: loaded into immutable records (``records.Record``).
+"""The policy file, ``bakegen.yaml``: loaded into NamedTuples (immutable records).
 
 The rules live in one place, ``schema/bakegen.schema.json``: a policy is validated against it
 (``schema_check.check_policy``: every key known, every type checked, "did you mean" for near
@@ -9,14 +9,11 @@ unchanged ``check``/``render`` never loads the policy at all (``freshness.py``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bakegen.errors import Location
-from bakegen.records import Record
 
 if TYPE_CHECKING:
-    from typing import Final
-
     from bakegen.yamlio import YamlMap
 
 DEFAULT_POLICY_FILE = "bakegen.yaml"
@@ -24,146 +21,61 @@ DEFAULT_POLICY_FILE = "bakegen.yaml"
 DEFAULT_RUNNERS = (("linux/amd64", "ubuntu-24.04"), ("linux/arm64", "ubuntu-24.04-arm"))
 
 
-class LocalCache(Record):
+class LocalCache(NamedTuple):
     """cache.local: a local cache directory for builds outside CI, and when it is used."""
 
-    __slots__ = ("dir", "enabled")
-
-    def __init__(self, dir: str = ".cache/buildx", enabled: str = "env:USE_DOCKER_CACHE") -> None:
-        self.dir: Final = dir
-        self.enabled: Final = enabled
+    dir: str = ".cache/buildx"
+    enabled: str = "env:USE_DOCKER_CACHE"
 
 
-class CachePolicy(Record):
+class CachePolicy(NamedTuple):
     """The policy's ``cache:`` section (defaults: the GitHub Actions cache, one scope per service)."""
 
-    __slots__ = (
-        "backend",
-        "default_branch",
-        "enabled",
-        "export",
-        "fallback",
-        "ignore_error",
-        "key",
-        "local",
-        "mode",
-        "ref",
-        "s3",
-        "scope",
-    )
-
-    def __init__(
-        self,
-        backend: str = "gha",
-        scope: str = "per-service",
-        key: str = "{service}",
-        mode: str = "max",
-        ignore_error: bool = True,
-        export: str = "all",
-        fallback: tuple[str, ...] = ("base", "default"),
-        default_branch: str = "main",
-        enabled: str = "ci",
-        ref: str | None = None,
-        s3: tuple[tuple[str, str], ...] = (),
-        local: LocalCache | None = None,
-    ) -> None:
-        self.backend: Final = backend
-        self.scope: Final = scope
-        self.key: Final = key
-        self.mode: Final = mode
-        self.ignore_error: Final = ignore_error
-        self.export: Final = export
-        self.fallback: Final = fallback
-        self.default_branch: Final = default_branch
-        self.enabled: Final = enabled
-        self.ref: Final = ref  # registry / inline: image ref template, e.g. ghcr.io/acme/cache/{service}
-        self.s3: Final = s3  # s3 options (bucket, region, endpoint_url, prefix, ...)
-        self.local: Final = local
+    backend: str = "gha"
+    scope: str = "per-service"
+    key: str = "{service}"
+    mode: str = "max"
+    ignore_error: bool = True
+    export: str = "all"
+    fallback: tuple[str, ...] = ("base", "default")
+    default_branch: str = "main"
+    enabled: str = "ci"
+    ref: str | None = None  # registry / inline: image ref template, e.g. ghcr.io/acme/cache/{service}
+    s3: tuple[tuple[str, str], ...] = ()  # s3 options (bucket, region, endpoint_url, prefix, ...)
+    local: LocalCache | None = None
 
 
-class ServicePolicy(Record):
+class ServicePolicy(NamedTuple):
     """One entry of the policy's ``services:`` section."""
 
-    __slots__ = ("cache_mode", "cache_skip", "platforms", "skip", "tags")
-
-    def __init__(
-        self,
-        skip: bool = False,
-        cache_mode: str | None = None,
-        cache_skip: bool = False,
-        platforms: tuple[str, ...] | None = None,
-        tags: tuple[str, ...] = (),
-    ) -> None:
-        self.skip: Final = skip
-        self.cache_mode: Final = cache_mode
-        self.cache_skip: Final = cache_skip
-        self.platforms: Final = platforms
-        self.tags: Final = tags
+    skip: bool = False
+    cache_mode: str | None = None
+    cache_skip: bool = False
+    platforms: tuple[str, ...] | None = None
+    tags: tuple[str, ...] = ()
 
 
-DEFAULT_CACHE = CachePolicy()
-
-
-class Policy(Record):
+class Policy(NamedTuple):
     """A policy file, validated and typed (defaults where it is silent)."""
 
-    __slots__ = (
-        "allow_credentials",
-        "cache",
-        "compose_files",
-        "env_files",
-        "exclude",
-        "groups",
-        "include",
-        "load",
-        "locations",
-        "output_hcl",
-        "output_json",
-        "path",
-        "project",
-        "runners",
-        "services",
-        "tags",
-        "variables",
-    )
-
-    def __init__(
-        self,
-        path: Path,
-        compose_files: tuple[str, ...] = (),
-        project: str | None = None,
-        env_files: tuple[str, ...] = (),
-        allow_credentials: tuple[str, ...] = (),
-        output_json: str = "docker-bake.json",
-        output_hcl: str | None = None,
-        include: tuple[str, ...] = ("*",),
-        exclude: tuple[str, ...] = (),
-        groups: tuple[tuple[str, tuple[str, ...]], ...] = (),
-        load: bool = True,
-        tags: tuple[str, ...] | None = None,
-        variables: tuple[tuple[str, str], ...] = (),
-        cache: CachePolicy = DEFAULT_CACHE,
-        services: tuple[tuple[str, ServicePolicy], ...] = (),
-        runners: tuple[tuple[str, str], ...] = DEFAULT_RUNNERS,
-        locations: YamlMap | None = None,
-    ) -> None:
-        self.path: Final = path
-        self.compose_files: Final = compose_files
-        self.project: Final = project
-        self.env_files: Final = env_files
-        self.allow_credentials: Final = allow_credentials  # env-file variables whose values may be carried although they look secret
-        self.output_json: Final = output_json
-        self.output_hcl: Final = output_hcl
-        self.include: Final = include
-        self.exclude: Final = exclude
-        self.groups: Final = groups
-        self.load: Final = load
-        self.tags: Final = tags
-        self.variables: Final = variables
-        self.cache: Final = cache
-        self.services: Final = services
-        self.runners: Final = runners  # fan-out: platform → runner label
-        self.locations: Final = locations  # the mapping the policy came from: where each value was written
+    path: Path
+    compose_files: tuple[str, ...] = ()
+    project: str | None = None
+    env_files: tuple[str, ...] = ()
+    # Env-file variables whose values may be carried although they look secret.
+    allow_credentials: tuple[str, ...] = ()
+    output_json: str = "docker-bake.json"
+    output_hcl: str | None = None
+    include: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    load: bool = True
+    tags: tuple[str, ...] | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+    cache: CachePolicy = CachePolicy()
+    services: tuple[tuple[str, ServicePolicy], ...] = ()
+    runners: tuple[tuple[str, str], ...] = DEFAULT_RUNNERS  # fan-out: platform → runner label
+    locations: YamlMap | None = None  # the mapping the policy came from: where each value was written
 
     @property
     def root(self) -> Path:

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TextIO
+from typing import NamedTuple, TextIO
 
 from bakegen.errors import Location, UserError
-from bakegen.records import Record
-
-if TYPE_CHECKING:
-    from typing import Final
 
 
-class Problem(Record):
-    """A finding at a location."""
+class Problem(NamedTuple):
+    """A finding at a location (compared, hashed and ordered by its fields, in this order)."""
 
-    __slots__ = ("location", "message", "rule", "severity")
-
-    def __init__(self, location: Location, severity: str, message: str, rule: str) -> None:
-        self.location: Final = location
-        self.severity: Final = severity  # "error" | "warning"
-        self.message: Final = message
-        self.rule: Final = rule  # "" for an input error (UserError): printed exactly as the error itself
+    location: Location
+    severity: str  # "error" | "warning"
+    message: str
+    rule: str  # "" for an input error (UserError): printed exactly as the error itself
 
     def __str__(self) -> str:
         suffix = f" [{self.rule}]" if self.rule else ""

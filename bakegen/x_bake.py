@@ -9,40 +9,26 @@ check the target is in the file.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from bakegen.compose.model import ComposeProject, ServiceSpec
 from bakegen.errors import Location, UserError
 from bakegen.naming import target_name
-from bakegen.records import Record
 from bakegen.variables import Interpolator
 from bakegen.yamlio import YamlMap, location_of, location_or_whole
-
-if TYPE_CHECKING:
-    from typing import Final
 
 # x-bake keys whose value is a list (buildx splits a string on whitespace).
 _LIST_KEYS = {"tags", "cache-from", "cache-to", "platforms", "output", "secret", "ssh", "no-cache-filter"}
 
 
-class TargetReference(Record):
+class TargetReference(NamedTuple):
     """A context ``target:<target>`` of ``referrer``'s target, on ``service``'s target."""
 
-    __slots__ = ("context", "location", "referrer", "service", "target")
-
-    def __init__(
-        self,
-        target: str,
-        service: str,
-        referrer: str,
-        context: str,
-        location: Location | None,
-    ) -> None:
-        self.target: Final = target
-        self.service: Final = service
-        self.referrer: Final = referrer
-        self.context: Final = context
-        self.location: Final = location
+    target: str
+    service: str
+    referrer: str
+    context: str
+    location: Location | None
 
 
 class TargetReferences:

@@ -881,6 +881,8 @@ def test_project_fields_and_positions(tmp_path: Path) -> None:
         ("gh", PathValue(tmp_path, "~/.ssh/id", Location("compose.yaml", 8, 26)), Location("compose.yaml", 8, 26)),
     ]
     assert web.image == At("web", Location("compose.yaml", 9, 12))
+    with pytest.raises(AttributeError):  # frozen
+        web.image = None  # type: ignore[misc]
 
 
 def test_ssh_matches_compose(tmp_path: Path) -> None:

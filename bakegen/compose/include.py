@@ -43,19 +43,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bakegen import inputs
 from bakegen.compose.model import IncludeEnv, PathValue, join_path
 from bakegen.compose.normalize import is_remote_context
 from bakegen.errors import Location, UserError, kind
 from bakegen.files import display_path, read_file
-from bakegen.records import Record
 from bakegen.yamlio import YamlList, YamlMap
 
 if TYPE_CHECKING:
-    from typing import Final
-
     from bakegen.dotenv import EnvEntry
 
 _RESOURCES = ("services", "volumes", "networks", "secrets", "configs", "models")
@@ -64,22 +61,13 @@ _RESOURCES = ("services", "volumes", "networks", "secrets", "configs", "models")
 Static = Callable[[str, Location, str], str]
 
 
-class Include(Record):
+class Include(NamedTuple):
     """One ``include`` entry, read."""
 
-    __slots__ = ("env", "paths", "paths_dir", "project_dir")
-
-    def __init__(
-        self,
-        paths: list[Path],
-        paths_dir: Path,
-        project_dir: Path,
-        env: IncludeEnv | None,
-    ) -> None:
-        self.paths: Final = paths  # the included files, merged in order as one sub-project
-        self.paths_dir: Final = paths_dir  # the included files' relative paths resolve here
-        self.project_dir: Final = project_dir  # their own ``include`` paths resolve here
-        self.env: Final = env  # the include environment their files are read with
+    paths: list[Path]  # the included files, merged in order as one sub-project
+    paths_dir: Path  # the included files' relative paths resolve here
+    project_dir: Path  # their own ``include`` paths resolve here
+    env: IncludeEnv | None  # the include environment their files are read with
 
 
 def include_entries(doc: YamlMap) -> list[tuple[Any, Location]]:

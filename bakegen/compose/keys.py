@@ -10,12 +10,7 @@ bake cannot express has ``bake=None`` and a ``note`` that ``lint`` reports as a 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Literal
-
-from bakegen.records import Record
-
-if TYPE_CHECKING:
-    from typing import Final
+from typing import Literal, NamedTuple
 
 Shape = Literal[
     "string",  # a string
@@ -57,22 +52,13 @@ Merge = Literal[
 ]
 
 
-class BuildKey(Record):
+class BuildKey(NamedTuple):
     """What bakegen does with one compose build key."""
 
-    __slots__ = ("bake", "merge", "note", "shape")
-
-    def __init__(
-        self,
-        shape: Shape,
-        bake: str | None,
-        note: str = "",
-        merge: Merge = "default",
-    ) -> None:
-        self.shape: Final = shape
-        self.bake: Final = bake  # the bake target key it maps to; None: bake cannot express it
-        self.note: Final = note  # for bake=None: why, and what to do (the warning's text)
-        self.merge: Final = merge  # how a later compose file's value combines with the base (merge)
+    shape: Shape
+    bake: str | None  # the bake target key it maps to; None: bake cannot express it
+    note: str = ""  # for bake=None: why, and what to do (the warning's text)
+    merge: Merge = "default"  # how a later compose file's value combines with the base (merge)
 
 
 BUILD_KEYS: dict[str, BuildKey] = {

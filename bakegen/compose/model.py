@@ -5,22 +5,20 @@ one field per compose build key (``keys.BUILD_KEYS``), each value with where it 
 (``At``). ``ServiceSpec.data`` keeps the merged service mapping as written, for the checks
 that read every string of a service (``${V:?…}`` anywhere fails compose).
 
-Records are ``records.Record``s, or plain classes with ``__slots__`` where equality leaves
-out a field (neither dataclasses nor NamedTuples: see ``records``).
+Records are NamedTuples, or plain classes with ``__slots__`` where equality leaves out a
+field: no module a render imports uses dataclasses, whose import (inspect, ast, dis,
+tokenize) and class definitions cost ~10 ms of every render (tests/test_import_cost.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from bakegen.errors import Location
-from bakegen.records import Record
 from bakegen.yamlio import YamlMap
 
 if TYPE_CHECKING:
-    from typing import Final
-
     from bakegen.dotenv import EnvEntry
 
 __all__ = [
@@ -146,198 +144,91 @@ class IncludeEnv:
         return f"IncludeEnv(entries={self.entries!r}, parent={self.parent!r}, location={self.location!r})"
 
 
-class SecretUse(Record):
+class SecretUse(NamedTuple):
     """An entry of ``build.secrets``: the top-level secret ``source``, mounted as ``target``."""
 
-    __slots__ = ("location", "source", "target")
-
-    def __init__(self, source: str, target: str | None, location: Location) -> None:
-        self.source: Final = source
-        self.target: Final = target
-        self.location: Final = location
+    source: str
+    target: str | None
+    location: Location
 
 
-class SecretDefinition(Record):
+class SecretDefinition(NamedTuple):
     """A top-level ``secrets:`` entry (a build reads ``file`` or ``environment``)."""
 
-    __slots__ = ("environment", "file", "location", "name")
-
-    def __init__(
-        self,
-        name: str,
-        file: PathValue | None,
-        environment: str | None,
-        location: Location,
-    ) -> None:
-        self.name: Final = name
-        self.file: Final = file
-        self.environment: Final = environment
-        self.location: Final = location
+    name: str
+    file: PathValue | None
+    environment: str | None
+    location: Location
 
 
-class BuildSpec(Record):
+class BuildSpec(NamedTuple):
     """A service's merged ``build:`` section, one field per compose build key (see ``keys``).
 
     List spellings are gone (normalize made them mappings); strings are as written, ``${…}``
     included; local paths are ``PathValue``s.
     """
 
-    __slots__ = (
-        "additional_contexts",
-        "args",
-        "cache_from",
-        "cache_to",
-        "context",
-        "dockerfile",
-        "dockerfile_inline",
-        "entitlements",
-        "extra_hosts",
-        "labels",
-        "location",
-        "network",
-        "no_cache",
-        "platforms",
-        "privileged",
-        "provenance",
-        "pull",
-        "sbom",
-        "secrets",
-        "shm_size",
-        "ssh",
-        "tags",
-        "target",
-        "ulimits",
-        "unsupported",
-        "x_bake",
-    )
-
-    def __init__(
-        self,
-        location: Location,
-        context: PathValue | At[str],
-        dockerfile: At[str] | None = None,
-        dockerfile_inline: At[str] | None = None,
-        args: tuple[tuple[str, At[str | None]], ...] = (),
-        labels: tuple[tuple[str, At[str | None]], ...] = (),
-        target: At[str] | None = None,
-        network: At[str] | None = None,
-        platforms: tuple[At[str], ...] = (),
-        cache_from: tuple[At[str], ...] = (),
-        cache_to: tuple[At[str], ...] = (),
-        tags: tuple[At[str], ...] = (),
-        entitlements: tuple[At[str], ...] = (),
-        pull: At[Scalar] | None = None,
-        no_cache: At[Scalar] | None = None,
-        privileged: At[Scalar] | None = None,
-        provenance: At[str] | None = None,
-        sbom: At[str] | None = None,
-        shm_size: At[Scalar] | None = None,
-        extra_hosts: tuple[tuple[At[str], tuple[At[str], ...]], ...] = (),
-        ulimits: tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...] = (),
-        secrets: tuple[SecretUse, ...] = (),
-        ssh: tuple[tuple[str, PathValue | None, Location], ...] = (),
-        additional_contexts: tuple[tuple[str, PathValue | str, Location], ...] = (),
-        x_bake: YamlMap | None = None,
-        unsupported: tuple[tuple[str, Location], ...] = (),
-    ) -> None:
-        self.location: Final = location  # where the build section is written
-        self.context: Final = context  # a local directory, or a remote context kept as written
-        self.dockerfile: Final = dockerfile
-        self.dockerfile_inline: Final = dockerfile_inline
-        self.args: Final = args  # None: a bare `- NAME`
-        self.labels: Final = labels
-        self.target: Final = target
-        self.network: Final = network
-        self.platforms: Final = platforms
-        self.cache_from: Final = cache_from
-        self.cache_to: Final = cache_to
-        self.tags: Final = tags
-        self.entitlements: Final = entitlements
-        self.pull: Final = pull
-        self.no_cache: Final = no_cache
-        self.privileged: Final = privileged
-        self.provenance: Final = provenance
-        self.sbom: Final = sbom
-        self.shm_size: Final = shm_size
-        self.extra_hosts: Final = extra_hosts  # host (its key), addresses
-        self.ulimits: Final = ulimits  # (soft, hard) for a mapping
-        self.secrets: Final = secrets
-        self.ssh: Final = ssh
-        self.additional_contexts: Final = additional_contexts
-        self.x_bake: Final = x_bake  # buildx's extension, read as buildx reads it (x_bake)
-        self.unsupported: Final = unsupported  # keys bake cannot express, at their key
+    location: Location  # where the build section is written
+    context: PathValue | At[str]  # a local directory, or a remote context kept as written
+    dockerfile: At[str] | None = None
+    dockerfile_inline: At[str] | None = None
+    args: tuple[tuple[str, At[str | None]], ...] = ()  # a value None: a bare `- NAME`
+    labels: tuple[tuple[str, At[str | None]], ...] = ()
+    target: At[str] | None = None
+    network: At[str] | None = None
+    platforms: tuple[At[str], ...] = ()
+    cache_from: tuple[At[str], ...] = ()
+    cache_to: tuple[At[str], ...] = ()
+    tags: tuple[At[str], ...] = ()
+    entitlements: tuple[At[str], ...] = ()
+    pull: At[Scalar] | None = None
+    no_cache: At[Scalar] | None = None
+    privileged: At[Scalar] | None = None
+    provenance: At[str] | None = None
+    sbom: At[str] | None = None
+    shm_size: At[Scalar] | None = None
+    extra_hosts: tuple[tuple[At[str], tuple[At[str], ...]], ...] = ()  # host (its key), addresses
+    ulimits: tuple[tuple[str, Scalar | tuple[Scalar, Scalar]], ...] = ()  # (soft, hard) for a mapping
+    secrets: tuple[SecretUse, ...] = ()
+    ssh: tuple[tuple[str, PathValue | None, Location], ...] = ()
+    additional_contexts: tuple[tuple[str, PathValue | str, Location], ...] = ()
+    x_bake: YamlMap | None = None  # buildx's extension, read as buildx reads it (x_bake)
+    unsupported: tuple[tuple[str, Location], ...] = ()  # keys bake cannot express, at their key
 
 
-class ServiceSpec(Record):
+class ServiceSpec(NamedTuple):
     """A merged compose service, its build section typed."""
 
-    __slots__ = ("base_dir", "build", "data", "image", "location", "name", "platform")
-
-    def __init__(
-        self,
-        name: str,
-        data: YamlMap,
-        location: Location,
-        base_dir: Path,
-        build: BuildSpec | None = None,
-        image: At[str] | None = None,
-        platform: At[str] | None = None,
-    ) -> None:
-        self.name: Final = name
-        self.data: Final = data  # the merged service mapping, values as written
-        self.location: Final = location  # where the service's name is written (its key)
-        self.base_dir: Final = base_dir  # the directory its build context resolves against (the project's by default)
-        self.build: Final = build
-        self.image: Final = image
-        self.platform: Final = platform  # the service's `platform:`, which compose also builds for
+    name: str
+    data: YamlMap  # the merged service mapping, values as written
+    location: Location  # where the service's name is written (its key)
+    # The directory its build context resolves against (the project's by default).
+    base_dir: Path
+    build: BuildSpec | None = None
+    image: At[str] | None = None
+    platform: At[str] | None = None  # the service's `platform:`, which compose also builds for
 
 
-class ComposeProject(Record):
+class ComposeProject(NamedTuple):
     """The merged compose project: its services typed, the whole model kept."""
 
-    __slots__ = (
-        "documents",
-        "files",
-        "include_envs",
-        "model",
-        "name",
-        "name_location",
-        "project_directory",
-        "secrets",
-        "services",
-        "static_include_uses",
-    )
-
-    def __init__(
-        self,
-        name: str | None,
-        name_location: Location | None,
-        project_directory: Path,
-        files: list[Path],
-        services: dict[str, ServiceSpec],
-        secrets: dict[str, SecretDefinition],
-        model: YamlMap,
-        include_envs: dict[str, IncludeEnv],
-        static_include_uses: dict[str, Location],
-        documents: list[YamlMap],
-    ) -> None:
-        self.name: Final = name  # the raw top-level `name:` (not interpolated), None when absent
-        self.name_location: Final = name_location
-        self.project_directory: Final = project_directory
-        self.files: Final = files  # every file read: -f files, then included and extended ones
-        self.services: Final = services
-        self.secrets: Final = secrets  # top-level secret definitions
-        self.model: Final = model  # the whole merged model (services, secrets, networks, x-* …)
-        # Compose files loaded by an include with env files (display path, as in Location.path):
-        # their values are interpolated with that include's variables.
-        self.include_envs: Final = include_envs
-        # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
-        self.static_include_uses: Final = static_include_uses
-        # Every document read, in order (-f files, then included and extended ones as reached):
-        # compose interpolates each one whole before merging, so a `${V:?…}` in a value a later
-        # file replaces, or outside `services`, still fails. ``extends`` replaces a service
-        # here by its merged self (which keeps every text the service wrote).
-        self.documents: Final = documents
+    name: str | None  # the raw top-level `name:` (not interpolated), None when absent
+    name_location: Location | None
+    project_directory: Path
+    files: list[Path]  # every file read: -f files, then included and extended ones
+    services: dict[str, ServiceSpec]
+    secrets: dict[str, SecretDefinition]  # top-level secret definitions
+    model: YamlMap  # the whole merged model (services, secrets, networks, x-* …)
+    # Compose files loaded by an include with env files (display path, as in Location.path):
+    # their values are interpolated with that include's variables.
+    include_envs: dict[str, IncludeEnv]
+    # Variables of an IncludeEnv used in structural strings (include paths…), where first used.
+    static_include_uses: dict[str, Location]
+    # Every document read, in order (-f files, then included and extended ones as reached):
+    # compose interpolates each one whole before merging, so a `${V:?…}` in a value a later
+    # file replaces, or outside `services`, still fails. ``extends`` replaces a service
+    # here by its merged self (which keeps every text the service wrote).
+    documents: list[YamlMap]
 
     def build_services(self) -> list[str]:
         """The services that have a ``build`` section, sorted: the ones bake can build."""

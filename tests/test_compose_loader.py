@@ -698,6 +698,26 @@ ERRORS: dict[str, tuple[dict[str, str], list[str], str]] = {
         ["compose.yaml"],
         "compose.yaml:9:12: error: cannot override services.t.build.ssh",
     ),
+    "build.ssh entry written again, extends in the same file": (
+        {
+            "compose.yaml": "services:\n  s:\n    build:\n      context: .\n      ssh: ['k=./id']\n"
+            "  t:\n    extends: s\n    build:\n      ssh: [default, 'k=./id']\n",
+        },
+        ["compose.yaml"],
+        (
+            "compose.yaml:9:22: error: services.t.build.ssh lists 'k' both here and in the service it extends, "
+            "which compose refuses (a repeated ssh entry); write it once"
+        ),
+    ),
+    "build.ssh mapping over two sequences, an extends chain in one file": (
+        {
+            "compose.yaml": "services:\n  s:\n    build:\n      context: .\n      ssh: [default]\n"
+            "  t:\n    extends: s\n    build:\n      ssh: ['k=./id']\n"
+            "  u:\n    extends: t\n    build:\n      ssh: {x: ./id}\n",
+        },
+        ["compose.yaml"],
+        "compose.yaml:13:12: error: cannot override services.u.build.ssh",
+    ),
     "build.ssh sequence over a sequence, extends of another file": (
         {
             "b.yaml": "services:\n  s:\n    build:\n      context: .\n      ssh: [default]\n",

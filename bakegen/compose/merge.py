@@ -17,7 +17,8 @@ Works on normalized documents (see ``normalize``), so the rules reduce to:
   a sequence cannot override an existing one: compose-go turns only the base into a mapping
   before merging and fails with ``cannot override services.<name>.build.ssh`` (an override
   written as a mapping merges). ``extends`` within one file merges both as written: a
-  sequence over a mapping fails, and so does a mapping over a sequence.
+  sequence over a mapping fails, and so does a mapping over a sequence; two sequences are
+  appended (an entry written in both fails compose's schema) and stay a sequence.
 """
 
 from __future__ import annotations
@@ -103,11 +104,28 @@ def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool
             continue  # compose: a null override keeps the base value
         if _any(child, _SSH) and isinstance(value, SequenceMap) != (isinstance(result[key], SequenceMap) and not files):
             raise UserError(f"cannot override {'.'.join(child)}", override.value_location(key))
+        both_lists = _any(child, _SSH) and isinstance(value, SequenceMap) and isinstance(result[key], SequenceMap)
+        if both_lists:
+            _check_appended_ssh(result[key], value, child)
         merged = merge(result[key], value, child, files=files)
+        if both_lists:
+            merged = SequenceMap.of(merged)  # still a list for a service that extends this one
         # A replaced scalar was written in the override; a merged container keeps its base position.
         source = result if isinstance(merged, (YamlMap, YamlList)) else override
         result.put(key, merged, source.key_location(key), source.value_location(key))
     return result
+
+
+def _check_appended_ssh(base: YamlMap, override: YamlMap, path: Path) -> None:
+    """``extends`` within one file appends two ``ssh`` lists as written; compose's schema then
+    refuses an entry written in both (``… ssh must be a mapping``: its items must be unique)."""
+    for name, entry in override.items():
+        if name in base and getattr(base[name], "raw", base[name]) == getattr(entry, "raw", entry):
+            raise UserError(
+                f"{'.'.join(path)} lists '{name}' both here and in the service it extends, which compose "
+                "refuses (a repeated ssh entry); write it once",
+                override.key_location(name),
+            )
 
 
 def _merge_hosts(base: YamlMap, override: YamlMap) -> YamlMap:

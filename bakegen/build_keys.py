@@ -373,7 +373,13 @@ class BuildKeyMapper:
                 # before any `${…}`, whose `:-` does not count)
                 contexts[name] = self.interpolator.template(raw, location)
             elif "$" in raw:
-                contexts[name] = self._interpolated_path(raw, value.base_dir, location, "an additional context")
+                text = self._interpolated_path(raw, value.base_dir, location, "an additional context")
+                if may_be_empty(raw):
+                    # compose makes a context that interpolates to "" its file's directory;
+                    # bake would drop it, and the build would read the name as an image.
+                    quoted = hcl.quote_template(text)
+                    text = "${" + f'{quoted} != "" ? {quoted} : "."' + "}"
+                contexts[name] = text
             else:
                 contexts[name] = hcl.escape_template_literal(self._relative(value.base_dir / raw))
         target["contexts"] = contexts

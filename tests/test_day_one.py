@@ -263,6 +263,27 @@ def test_unset_variable_and_multi_platform_load_warnings(
     assert "multi-platform-load" not in run(capsys, "validate")[1]
 
 
+def test_unset_variable_warnings_find_bare_uses_nested_or_unbraced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A bare use inside a default, unbraced ones, an escaped `$$TAG`, and names that start
+    # with another's name: each variable once, at its first bare use.
+    compose = (
+        "name: shop\nservices:\n  api:\n    image: acme/api:${TAG:-${WHO}}\n    build:\n      context: ./api\n"
+        "      args:\n        A: $TAGX-$$TAG\n        B: ${TAG:-x}${WHO_2:-y}\n        C: x$WHO.$TAG\n"
+    )
+    project = make_shop(tmp_path / "shop", compose)
+    (project / "bakegen.yaml").write_text("version: 1\n")
+    monkeypatch.chdir(project)
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert [line.split(" has no default")[0] for line in out.splitlines()] == [
+        "compose.yaml:4:12: warning: variable WHO",
+        "compose.yaml:8:12: warning: variable TAGX",
+        "compose.yaml:10:12: warning: variable TAG",
+    ]
+
+
 @pytest.mark.parametrize(
     "include",
     ["oci://docker.io/acme/compose:1", "https://github.com/acme/stack.git#main:compose.yaml",

@@ -69,7 +69,7 @@ class _Writer:
         if isinstance(value, dict):
             if not value:
                 return " {}"
-            if self.rng.random() < 0.3 and not any(isinstance(v, (dict, list)) for v in value.values()):
+            if self.rng.random() < 0.3 and not any(isinstance(v, (dict, list, tuple)) for v in value.values()):
                 return " {" + ", ".join(f"{self.scalar(k)}: {self.scalar(v)}" for k, v in value.items()) + "}"
             return "".join(f"\n{pad}{self.scalar(k)}:{self.value(v, indent + 1)}" for k, v in value.items())
         if isinstance(value, list):

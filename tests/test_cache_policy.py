@@ -115,3 +115,36 @@ def test_registry_reads_own_then_default_and_writes_own(tmp_path: Path) -> None:
 @pytest.mark.parametrize("env", [{}, PR, PUSH, {"USE_DOCKER_CACHE": "1", "TAG": "v2", "DOCKERFILE_SUFFIX": "-local"}], ids=["local", "pr", "push", "vars"])
 def test_hcl_output_evaluates_to_the_same_targets_as_json(env: dict[str, str]) -> None:
     assert evaluate(EXAMPLE, env, hcl=True) == evaluate(EXAMPLE, env)
+
+
+def test_expand_key_with_a_shared_memo_checks_each_expansion_that_holds_an_expression() -> None:
+    from bakegen.cache import Checked, References, expand_key
+    from bakegen.errors import UserError
+
+    checked: Checked = {}
+    used: References = {}
+
+    def expand(template: str, **values: str) -> str:
+        return expand_key(template, values, "cache.key", None, used, checked)
+
+    assert expand("{service}-{branch}", service="api", branch="main") == "api-main"
+    assert expand("{service}-{branch}", service="web", branch="dev") == "web-dev"
+    assert used == {}
+    assert expand("{service}-{branch}", service="api", branch="${BAKEGEN_BRANCH}") == "api-${BAKEGEN_BRANCH}"
+    assert used == {"BAKEGEN_BRANCH": ("cache.key", "{service}-{branch}", None)}
+    # An expansion that is not a valid bake template is refused, even after valid ones.
+    with pytest.raises(UserError) as error:
+        expand("{service}-{branch}", service="api", branch="${")
+    assert error.value.message == (
+        "cache.key '{service}-{branch}' is not a valid bake template: Unclosed template interpolation sequence; "
+        "There is no closing brace for this interpolation sequence before the end of the file. This might be "
+        "caused by incorrect nesting inside the given expression."
+    )
+    # A refused template is refused every time (errors are not remembered as passed).
+    for _ in range(2):
+        with pytest.raises(UserError) as error:
+            expand("{service}}", service="api")
+        assert error.value.message == (
+            "cache.key '{service}}' has an unbalanced '{' or '}'; placeholders look like {service} and bake "
+            "expressions like ${NAME}"
+        )

@@ -360,7 +360,8 @@ class BuildKeyMapper:
         for name, value, location in build.additional_contexts:
             raw = value.raw if isinstance(value, PathValue) else value
             if raw.startswith("service:"):
-                service = raw.removeprefix("service:")
+                # The target it names is part of the file's structure: known when compiling.
+                service = self.interpolator.literal(raw.removeprefix("service:"), location, "a service: context")
                 if service not in self.project.services:
                     raise UserError(f"additional context '{name}' refers to unknown service '{service}'", location)
                 contexts[name] = self._references.resolve(spec, name, service, location)

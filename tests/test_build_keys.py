@@ -217,3 +217,19 @@ def test_dockerfile_and_dockerfile_inline_exclude_each_other(
         assert '"dockerfile-inline"' in out
     else:
         assert (code, out, err) == (2, "", message + "\n")
+
+
+def test_service_context_names_a_service_known_when_compiling(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # compose interpolates `service:${SVC:-base}` and resolves it; the target it names is part
+    # of the bake file's structure, so bakegen needs it literal (it read '${SVC:-base}' as the
+    # name of an unknown service).
+    (project / "compose.yaml").write_text(
+        "name: p\nservices:\n  base:\n    build: .\n  web:\n    build:\n      context: .\n"
+        "      additional_contexts: {b: 'service:${SVC:-base}'}\n"
+    )
+    assert main(["render", "--stdout"]) == 2
+    assert capsys.readouterr() == (
+        "",
+        "compose.yaml:8:32: error: a service: context depends on variable(s) SVC at build time, which bake cannot "
+        "express here; use a literal value, or set it in an env file listed in compose.env_files\n",
+    )

@@ -228,8 +228,8 @@ def test_service_context_names_a_service_known_when_compiling(project: Path, cap
         "      additional_contexts: {b: 'service:${SVC:-base}'}\n"
     )
     assert main(["render", "--stdout"]) == 2
-    assert capsys.readouterr() == (
-        "",
+    message = (
         "compose.yaml:8:32: error: a service: context depends on variable(s) SVC at build time, which bake cannot "
-        "express here; use a literal value, or set it in an env file listed in compose.env_files\n",
+        "express here; use a literal value, or set it in an env file listed in compose.env_files\n"
     )
+    assert capsys.readouterr() == ("", message)

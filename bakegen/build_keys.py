@@ -402,7 +402,8 @@ class BuildKeyMapper:
     def _map_tags(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         """Compose's own tags (the policy's tags build on them, in ``compiler``):
         `docker compose build --print` gives build.tags first, then the image name."""
-        tags = [self._template(tag) for tag in build.tags]
+        # A tag written "" is no tag: compose passes it on and buildx drops it (bake-cases).
+        tags = [text for text in (self._template(tag) for tag in build.tags) if text]
         tags.append(self.image_name(spec))
         target["tags"] = dedupe(tags)
 

@@ -233,3 +233,13 @@ def test_service_context_names_a_service_known_when_compiling(project: Path, cap
         "express here; use a literal value, or set it in an env file listed in compose.env_files\n"
     )
     assert capsys.readouterr() == ("", message)
+
+
+def test_an_empty_build_tag_is_no_tag(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # compose passes `tags: [""]` on and buildx drops the empty tag; bakegen refused it as an
+    # invalid image name (found by the sweep, confirmed by the differential fuzzer).
+    (project / "compose.yaml").write_text(
+        "name: p\nservices:\n  web:\n    image: acme/web\n    build: {context: ., tags: ['', 'acme/web:x']}\n"
+    )
+    assert main(["render", "--stdout"]) == 0
+    assert json.loads(capsys.readouterr().out)["target"]["web"]["tags"] == ["acme/web:x", "acme/web"]

@@ -65,6 +65,9 @@ def reference_problem(reference: str) -> str | None:
     A first component is a registry host only with a '.' or ':' in it, or as `localhost`;
     every other component must be lower case.
     """
+    if "@" in reference:
+        # `app@sha256:…` names an image to pull; compose's build --print passes it on as a tag.
+        return "a digest (@…) names an existing image and cannot be a tag to build"
     name, tag = split_reference(reference)
     if tag is not None and not _TAG.fullmatch(tag):
         if not tag:

@@ -58,6 +58,9 @@ def test_target_name_replaces_dots() -> None:
         ("a/b..c", "the repository name must be components of [a-z0-9] joined by '.', '_', '__' or '-', separated by '/'"),
         ("-bad.io/a", "the registry host is not a valid host name"),
         ("a/" + "b" * 254, "the name is longer than 255 characters"),
+        # compose passes `image: app@sha256:…` on as a build tag (the sweep and the fuzzer saw
+        # it); the message blamed the repository name.
+        ("app@sha256:" + "0" * 64, "a digest (@…) names an existing image and cannot be a tag to build"),
     ],
 )
 def test_reference_problem(reference: str, problem: str | None) -> None:

@@ -168,6 +168,25 @@ def run_bakegen(project: Path, env: Mapping[str, str]) -> Result:
     return Result(printed["target"])
 
 
+def target_differences(project: Path, compose: Result, ours: Result) -> dict[str, dict[str, Any]]:
+    """Per target, each field where bakegen's evaluated target differs from compose's, with both
+    values (both results built; same target names): empty when they agree."""
+    assert compose.targets is not None and ours.targets is not None
+    _, directory = bake_text(project)
+    differences = {}
+    for name in sorted(compose.targets):
+        expected = normalize(compose.targets[name], str(project), "compose")
+        actual = normalize(ours.targets[name], directory, "buildx")
+        differing = {
+            field: {"compose": expected.get(field), "bakegen": actual.get(field)}
+            for field in sorted(set(expected) | set(actual))
+            if expected.get(field) != actual.get(field)
+        }
+        if differing:
+            differences[name] = differing
+    return differences
+
+
 # --------------------------------------------------------------------------- normalizing
 
 

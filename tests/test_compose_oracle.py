@@ -81,17 +81,8 @@ def test_bake_file_builds_what_compose_builds(project: Path, env: dict[str, str]
         return
     assert ours.targets is not None, f"the bake file fails ({ours.error!r}) but compose builds"
     assert sorted(ours.targets) == sorted(compose.targets)
-    _, directory = oracle.bake_text(project)
-    for name in sorted(compose.targets):
-        expected = oracle.normalize(compose.targets[name], str(project), "compose")
-        actual = oracle.normalize(ours.targets[name], directory, "buildx")
-        # Field by field, so a failure names each field with compose's value and ours.
-        differing = {
-            field: {"compose": expected.get(field), "bakegen": actual.get(field)}
-            for field in sorted(set(expected) | set(actual))
-            if expected.get(field) != actual.get(field)
-        }
-        assert differing == {}, f"target {name}"
+    # Field by field, so a failure names each field with compose's value and ours.
+    assert oracle.target_differences(project, compose, ours) == {}
 
 
 def test_corpus_covers_enough_projects() -> None:

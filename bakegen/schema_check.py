@@ -22,12 +22,15 @@ from __future__ import annotations
 import json
 import math
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bakegen.errors import Location, UserError, kind
 from bakegen.problems import Problem
 from bakegen.resources import data_path
 from bakegen.yamlio import key_location_of, location_of, node_at, whole_location
+
+if TYPE_CHECKING:
+    import jsonschema_rs
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +39,7 @@ def policy_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _fast_validator() -> Any:
+def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     import jsonschema_rs
 
     return jsonschema_rs.Draft202012Validator(policy_schema())
@@ -74,7 +77,7 @@ def check_policy(document: Any, display_path: str) -> None:
     raise UserError(message, location)
 
 
-def accepted_quickly(document: Any) -> bool:
+def accepted_quickly(document: object) -> bool:
     """Whether jsonschema_rs accepts ``document`` on a path where it agrees with jsonschema."""
     plain = _plain(document)
     return _fast_path_applies(plain) and bool(_fast_validator().is_valid(plain))
@@ -83,7 +86,7 @@ def accepted_quickly(document: Any) -> bool:
 _LARGEST_INTEGER = 2**63  # jsonschema_rs holds integers in 64 bits; larger ones go to jsonschema
 
 
-def _fast_path_applies(value: Any) -> bool:
+def _fast_path_applies(value: object) -> bool:
     """Only JSON values, finite numbers that fit 64 bits, and printable ASCII strings."""
     if isinstance(value, str):
         return value.isascii() and value.isprintable()

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from bakegen.compose.keys import keys_merged
+from bakegen.compose.model import PathValue
 from bakegen.compose.shapes import SequenceMap, add_host
 from bakegen.errors import UserError
 from bakegen.yamlio import YamlList, YamlMap, whole_location
@@ -116,11 +117,16 @@ def _merge_maps(base: YamlMap, override: YamlMap, path: Path, *, keep_null: bool
     return result
 
 
+def _as_written(value: Any) -> Any:
+    """An ssh entry's value as the file wrote it (a key path's text, before rebasing)."""
+    return value.raw if isinstance(value, PathValue) else value
+
+
 def _check_appended_ssh(base: YamlMap, override: YamlMap, path: Path) -> None:
     """``extends`` within one file appends two ``ssh`` lists as written; compose's schema then
     refuses an entry written in both (``… ssh must be a mapping``: its items must be unique)."""
     for name, entry in override.items():
-        if name in base and getattr(base[name], "raw", base[name]) == getattr(entry, "raw", entry):
+        if name in base and _as_written(base[name]) == _as_written(entry):
             raise UserError(
                 f"{'.'.join(path)} lists '{name}' both here and in the service it extends, which compose "
                 "refuses (a repeated ssh entry); write it once",

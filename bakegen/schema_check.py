@@ -39,9 +39,13 @@ def policy_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _fast_validator() -> jsonschema_rs.Draft202012Validator:
-    import jsonschema_rs
-
+def _fast_validator() -> jsonschema_rs.Draft202012Validator | None:
+    """None where jsonschema_rs cannot be imported (an install without its binary wheel):
+    jsonschema then decides every policy, only more slowly."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
     return jsonschema_rs.Draft202012Validator(policy_schema())
 
 
@@ -79,8 +83,11 @@ def check_policy(document: Any, display_path: str) -> None:
 
 def accepted_quickly(document: object) -> bool:
     """Whether jsonschema_rs accepts ``document`` on a path where it agrees with jsonschema."""
+    validator = _fast_validator()
+    if validator is None:
+        return False
     plain = _plain(document)
-    return _fast_path_applies(plain) and bool(_fast_validator().is_valid(plain))
+    return _fast_path_applies(plain) and validator.is_valid(plain)
 
 
 _LARGEST_INTEGER = 2**63  # jsonschema_rs holds integers in 64 bits; larger ones go to jsonschema

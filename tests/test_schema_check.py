@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from bakegen.errors import UserError
 from bakegen.policy import load_policy
-from bakegen.schema_check import _fast_path_applies, _plain, accepted_quickly
+from bakegen.schema_check import _fast_path_applies, _fast_validator, _plain, accepted_quickly
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "schema" / "bakegen.schema.json").read_text())
@@ -138,6 +138,24 @@ def test_a_document_outside_the_fast_path_gets_jsonschema_s_message(tmp_path: Pa
     assert str(raised.value) == (
         "bakegen.yaml:2:16: error: output.json must be a file path relative to the policy's directory, inside it, got '..\n'"
     )
+
+
+def test_without_jsonschema_rs_jsonschema_decides_every_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # `import jsonschema_rs` raises ImportError
+    _fast_validator.cache_clear()
+    try:
+        assert accepted_quickly({"version": 1}) is False
+        policy = tmp_path / "bakegen.yaml"
+        policy.write_text("version: 1\ncompose: {project: shop}\n")
+        assert load_policy(policy, "bakegen.yaml").project == "shop"
+        policy.write_text("version: 1\ncache: {backend: gah}\n")
+        with pytest.raises(UserError) as raised:
+            load_policy(policy, "bakegen.yaml")
+        assert str(raised.value).startswith("bakegen.yaml:2:18: error: cache.backend must be one of gha, ")
+    finally:
+        _fast_validator.cache_clear()
 
 
 def _imports_of(args: list[str], cwd: Path) -> tuple[int, str, list[str]]:

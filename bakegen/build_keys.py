@@ -196,16 +196,32 @@ class BuildKeyMapper:
             # that comes out empty is dropped by buildx, as compose then sets no platform.
             target["platforms"] = [self._template(platform)]
             return
-        # compose-go (loader/validate.go) refuses a platform that build.platforms does not
-        # list; checked here when both are literal (see README "Choices" otherwise).
+        # compose-go (loader/validate.go) refuses an interpolated platform that is not empty
+        # and not one of the interpolated build.platforms: checked here when both are literal,
+        # else by a bake validation (the values are known at build time only).
         wanted = _literal_text(platform.value)
         listed = [_literal_text(item.value) for item in build.platforms]
-        if wanted and None not in listed and wanted not in listed:
-            raise UserError(
-                f"services.{spec.name}.platform '{wanted}' is not one of its build.platforms, which "
-                "compose refuses; add it to build.platforms or remove platform:",
-                platform.location,
-            )
+        if wanted is not None and None not in listed:
+            if wanted and wanted not in listed:
+                raise UserError(
+                    f"services.{spec.name}.platform '{wanted}' is not one of its build.platforms, which "
+                    "compose refuses; add it to build.platforms or remove platform:",
+                    platform.location,
+                )
+            return
+        from bakegen.interpolation import parse
+
+        values = (platform, *build.platforms)
+        raws = [value.value for value in values]
+        texts = [hcl.quote_template(self._template(value)) for value in values]
+        empty = [f'{texts[0]} == ""'] if may_be_empty(platform.value) else []
+        condition = " || ".join(empty + [f"{texts[0]} == {text}" for text in texts[1:]])
+        anchor = min(name for raw in raws if _literal_text(raw) is None for name in parse(raw).variables())
+        message = (
+            f"services.{spec.name}.platform is not one of its build.platforms, which compose refuses; "
+            "add it to build.platforms or remove platform:"
+        )
+        self.interpolator.variables.add_validation(anchor, "${" + condition + "}", message)
 
     def _map_cache_from(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         self._string_list(build.cache_from, "cache-from", target)

@@ -90,7 +90,7 @@ def test_merge_rules_come_from_the_table() -> None:
                 "which compose refuses; add it to build.platforms or remove platform:"
             ),
         ),
-        # Either side read from a variable: known at build time only, not checked.
+        # Either side read from a variable: checked at build time (test_platform_read_from_a_variable_is_checked_by_bake).
         ("    platform: ${P:-linux/riscv64}\n    build: {context: ., platforms: [linux/amd64]}\n", None),
         ("    platform: linux/riscv64\n    build: {context: ., platforms: ['${P:-linux/amd64}']}\n", None),
         ("    platform: linux/arm64\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n", None),
@@ -108,6 +108,45 @@ def test_service_platform_must_be_a_build_platform(
     else:
         assert (out, err) == ("", message + "\n")
         assert not (project / "docker-bake.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("service", "condition"),
+    [
+        (
+            "    platform: ${P:-linux/riscv64}\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n",
+            '${"${P != null && P != "" ? P : "linux/riscv64"}" == ""'
+            ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/amd64"'
+            ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/arm64"}',
+        ),
+        (
+            "    platform: ${P}\n    build: {context: ., platforms: [linux/amd64]}\n",
+            '${"${P != null ? P : ""}" == "" || "${P != null ? P : ""}" == "linux/amd64"}',
+        ),
+        (
+            "    platform: linux/riscv64\n    build: {context: ., platforms: ['${P:-linux/amd64}']}\n",
+            '${"linux/riscv64" == "${P != null && P != "" ? P : "linux/amd64"}"}',
+        ),
+    ],
+)
+def test_platform_read_from_a_variable_is_checked_by_bake(
+    project: Path, capsys: pytest.CaptureFixture[str], service: str, condition: str
+) -> None:
+    # compose-go compares the interpolated values (an empty platform passes); found by the
+    # differential fuzzer (compose refused, the bake file built). tests/corpus/platform_variable
+    # runs these against compose.
+    (project / "compose.yaml").write_text("name: p\nservices:\n  web:\n" + service)
+    assert main(["render", "--stdout"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["variable"]["P"]["validation"] == [
+        {
+            "condition": condition,
+            "error_message": (
+                "services.web.platform is not one of its build.platforms, which compose refuses; "
+                "add it to build.platforms or remove platform:"
+            ),
+        }
+    ]
 
 
 @pytest.mark.parametrize(

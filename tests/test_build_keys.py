@@ -115,9 +115,11 @@ def test_service_platform_must_be_a_build_platform(
     [
         (
             "    platform: ${P:-linux/riscv64}\n    build: {context: ., platforms: [linux/amd64, linux/arm64]}\n",
-            '${"${P != null && P != "" ? P : "linux/riscv64"}" == ""'
-            ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/amd64"'
-            ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/arm64"}',
+            (
+                '${"${P != null && P != "" ? P : "linux/riscv64"}" == ""'
+                ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/amd64"'
+                ' || "${P != null && P != "" ? P : "linux/riscv64"}" == "linux/arm64"}'
+            ),
         ),
         (
             "    platform: ${P}\n    build: {context: ., platforms: [linux/amd64]}\n",
@@ -137,7 +139,7 @@ def test_platform_read_from_a_variable_is_checked_by_bake(
     # runs these against compose.
     (project / "compose.yaml").write_text("name: p\nservices:\n  web:\n" + service)
     assert main(["render", "--stdout"]) == 0
-    out, err = capsys.readouterr()
+    out, _ = capsys.readouterr()
     assert json.loads(out)["variable"]["P"]["validation"] == [
         {
             "condition": condition,

@@ -381,9 +381,11 @@ class BuildKeyMapper:
                 if service not in self.project.services:
                     raise UserError(f"additional context '{name}' refers to unknown service '{service}'", location)
                 contexts[name] = self._references.resolve(spec, name, service, location)
-            elif raw.startswith("target:") and isinstance(value, PathValue) and "$" not in raw:
-                # compose reads `target:x` here as the directory `target:x` (`build --print`
-                # shows it absolute); bake would read it as a target, so it is written `./…`.
+            elif isinstance(value, PathValue) and ":" in raw.split("/", 1)[0] and "$" not in raw:
+                # compose reads `target:x`, `docker-image:x` (no `//`), `a:b` here as a directory
+                # of the file's own (`build --print` shows it absolute); bake would read
+                # `target:x` as a target, and the others from where it runs, so it is written
+                # `./…` relative to the bake file.
                 relative = self._relative(value.base_dir / raw)
                 contexts[name] = hcl.escape_template_literal(relative if "/" in relative.split(":")[0] else "./" + relative)
             elif not isinstance(value, PathValue) or ":" in raw.split("/", 1)[0].split("$", 1)[0]:

@@ -22,6 +22,9 @@ class VariableDefault(NamedTuple):
     text: str | None
     references: frozenset[str] = frozenset()
     origin: Location | None = None  # the env file line that sets it (the last one, as compose reads)
+    # `${V:?…}` in the value: (variable, condition, message) as BakeTemplate.validations. compose
+    # fails reading the env file, whatever the environment says about this key.
+    validations: tuple[tuple[str, str, str], ...] = ()
 
 
 def load_env_defaults(policy: Policy) -> dict[str, VariableDefault]:
@@ -52,12 +55,14 @@ def load_env_defaults(policy: Policy) -> dict[str, VariableDefault]:
     def nullable(name: str) -> bool:
         return templates.get(name) is None and name not in dict(policy.variables)
 
-    return {
-        name: VariableDefault(None, frozenset())
-        if template is None
-        else VariableDefault(to_bake(template, nullable).text, template.variables(), origins.get(name))
-        for name, template in templates.items()
-    }
+    defaults: dict[str, VariableDefault] = {}
+    for name, template in templates.items():
+        if template is None:
+            defaults[name] = VariableDefault(None, frozenset())
+            continue
+        compiled = to_bake(template, nullable)
+        defaults[name] = VariableDefault(compiled.text, template.variables(), origins.get(name), compiled.validations)
+    return defaults
 
 
 def require_tracked(policy: Policy) -> None:

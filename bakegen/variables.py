@@ -195,9 +195,13 @@ class Interpolator:
         if name in self.variables.used:
             return
         self.variables.used.add(name)
-        # An env-file default may read other variables: they must be declared too.
-        for reference in self.variables.defaults.get(name, VariableDefault(None)).references:
+        # An env-file default may read other variables: they must be declared too, with the
+        # checks of its `${V:?…}`.
+        default = self.variables.defaults.get(name, VariableDefault(None))
+        for reference in default.references:
             self.use_variable(reference, location)
+        for variable, condition, message in default.validations:
+            self.variables.add_validation(variable, condition, message)
 
     def literal(self, raw: Scalar, location: Location | None, what: str) -> str:
         """A value that bake needs at compile time (it decides structure): no variables."""

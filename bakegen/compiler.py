@@ -202,6 +202,11 @@ class Compiler:
         # error, a `?` check, a file an include reads with env files): measured −20 ms at 1000
         # services, where nearly every text is valid and most are repeated. A text is looked
         # for in its service (or top-level section) only, not the whole document.
+        # compose interpolates every line of an env file while reading it: a `${V:?…}` there
+        # fails also when no compose file reads that key, so the key is declared with its checks.
+        for name, default in self.variables.defaults.items():
+            if default.validations:
+                self.interpolator.use_variable(name, default.origin)
         checked: set[str] = set()
         scoped = bool(self.project.include_envs)
         for part, where in _document_parts(self.project.documents):

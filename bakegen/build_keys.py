@@ -143,10 +143,15 @@ class BuildKeyMapper:
             raise UserError(message, build.dockerfile_inline.location)
         if any(raw == "" for raw, _ in empty):
             return
+        condition = " || ".join(f'{hcl.quote_template(text)} == ""' for _, text in empty)
+        self._check_at_build_time([raw for raw, _ in empty], condition, message)
+
+    def _check_at_build_time(self, raws: list[str], condition: str, message: str) -> None:
+        """A bake validation: ``${condition}`` must hold, else ``message``; it sits on the first
+        (by name) of the variables ``raws`` read, which bake evaluates it with."""
         from bakegen.interpolation import parse
 
-        condition = " || ".join(f'{hcl.quote_template(text)} == ""' for _, text in empty)
-        anchor = min(name for raw, _ in empty for name in parse(raw).variables())
+        anchor = min(name for raw in raws for name in parse(raw).variables())
         self.interpolator.variables.add_validation(anchor, "${" + condition + "}", message)
 
     def _template(self, value: At[str] | At[str | None]) -> str:
@@ -209,19 +214,15 @@ class BuildKeyMapper:
                     platform.location,
                 )
             return
-        from bakegen.interpolation import parse
-
         values = (platform, *build.platforms)
-        raws = [value.value for value in values]
         texts = [hcl.quote_template(self._template(value)) for value in values]
         empty = [f'{texts[0]} == ""'] if may_be_empty(platform.value) else []
         condition = " || ".join(empty + [f"{texts[0]} == {text}" for text in texts[1:]])
-        anchor = min(name for raw in raws if _literal_text(raw) is None for name in parse(raw).variables())
         message = (
             f"services.{spec.name}.platform is not one of its build.platforms, which compose refuses; "
             "add it to build.platforms or remove platform:"
         )
-        self.interpolator.variables.add_validation(anchor, "${" + condition + "}", message)
+        self._check_at_build_time([value.value for value in values], condition, message)
 
     def _map_cache_from(self, build: BuildSpec, target: dict[str, Any], spec: ServiceSpec) -> None:
         self._string_list(build.cache_from, "cache-from", target)
